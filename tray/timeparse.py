@@ -1,0 +1,63 @@
+"""Timestamps as the API, Claude Code and the cache write them. Standard library only."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+
+# Python 3.9/3.10 fromisoformat accepts only 0, 3 or 6 fraction digits and no "Z".
+_FRACTION = re.compile(r"\.(\d+)")
+_EPOCH_MS_THRESHOLD = 1e11  # seconds since epoch stay below this until the year 5138
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """ISO-8601 text (with or without fraction/offset; naive means UTC) or epoch seconds/milliseconds.
+
+    Returns an aware UTC datetime, or None for anything else. Never raises.
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return _from_epoch(float(value))
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"-?\d+(\.\d+)?", text):
+        return _from_epoch(float(text))
+    if text[-1] in "zZ":
+        text = text[:-1] + "+00:00"
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _from_epoch(seconds: float) -> datetime | None:
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    if seconds >= _EPOCH_MS_THRESHOLD:
+        seconds /= 1000.0
+    try:
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def format_utc(moment: datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SSZ`, oh-my-claude's `updated_at` format."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_iso(moment: datetime) -> str:
+    """Full-precision ISO text with offset, as the API writes `resets_at`."""
+    return moment.astimezone(timezone.utc).isoformat()
