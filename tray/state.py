@@ -168,7 +168,9 @@ def state_from_cache(raw: Mapping[str, Any]) -> CachedState:
     # oh-my-claude rewrites the file whole: when its `pro` is newer than our reading (or ours is gone),
     # its figures are the freshest truth on the machine.
     if pro_usage is not None and (usage is None or (updated_at and fetched_at and updated_at > fetched_at)):
-        if usage is None or not _same_main_figures(usage, pro_usage):
+        if usage is not None and _same_main_figures(usage, pro_usage):
+            fetched_at = updated_at  # the same figures, confirmed later: only the age changes
+        else:
             usage, fetched_at, source = _merge_pro(usage, pro_usage), updated_at, "oh-my-claude"
     notified_raw = section.get("notified")
     notified: dict[str, tuple[int, ...]] = {}

@@ -1,0 +1,262 @@
+"""The tray: a minute tick that redraws from the cache and fetches through the gate on a worker thread.
+
+Thread rules: `Icon.run()` owns the main thread (required on macOS). The tick runs on the scheduler
+thread and only reads the cache, renders and hands pystray a new image when the picture changed; the
+network is touched only by the worker thread, so the UI never waits on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from tray import cache
+from tray.errors import TrayError
+from tray.look import RingSpec
+from tray.view import MenuView, build_view
+
+log = logging.getLogger("claude-tray")
+
+ICON_SIZE = 64
+QUIT_DEADLINE_S = 2.0
+XORG_BACKGROUND = {"dark": (40, 40, 40), "light": (236, 236, 236)}
+
+
+def make_clock(env: Mapping[str, str]) -> Callable[[], datetime]:
+    """The wall clock, or one sped up by CLAUDE_TRAY_TIME_SCALE (soak tests run a week in minutes)."""
+    try:
+        scale = float(env.get("CLAUDE_TRAY_TIME_SCALE", "") or 1.0)
+    except ValueError:
+        scale = 1.0
+    if scale == 1.0:
+        return lambda: datetime.now(timezone.utc)
+    start = datetime.now(timezone.utc)
+    return lambda: start + (datetime.now(timezone.utc) - start) * scale
+
+
+class TrayApp:
+    """Everything the tray does, given an `icon` object with pystray's interface (tests pass a stand-in)."""
+
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str],
+        cache_file: Path,
+        base_interval: float,
+        clock: Callable[[], datetime],
+        label: str | None = None,
+        quiet_hours: Any = None,
+        theme: str = "dark",
+        opaque: bool = False,
+    ) -> None:
+        self.env = env
+        self.cache_file = cache_file
+        self.base_interval = base_interval
+        self.clock = clock
+        self.label = label
+        self.quiet_hours = quiet_hours
+        self.theme = theme
+        self.opaque = opaque
+        self.icon: Any = None
+        self.view: MenuView | None = None
+        self._ring: RingSpec | None = None
+        self._jobs: queue.Queue[bool] = queue.Queue()
+        self._pending = threading.Event()
+        self._write_lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.autostart_enabled = False
+
+    # --- the tick -------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Redraw from the cache and ask the worker for a fetch; never touches the network itself."""
+        if self.stopping.is_set():
+            return
+        self.redraw()
+        if not self._pending.is_set():
+            self._pending.set()
+            self._jobs.put(False)
+
+    def redraw(self) -> MenuView:
+        now = self.clock()
+        state = cache.read_state(self.cache_file)
+        view = build_view(state, now, credentials_problem=self._credentials_problem(now), label=self.label)
+        self._push(view)
+        self._announce(state, view, now)
+        return view
+
+    def _push(self, view: MenuView) -> None:
+        icon, previous = self.icon, self.view
+        self.view = view
+        if icon is None or self.stopping.is_set():
+            return
+        if view.ring != self._ring:  # setting icon.icon costs a dock request (and a temp file on gtk)
+            icon.icon = self.image_for(view.ring)
+            self._ring = view.ring
+        if previous is None or view.title != previous.title:
+            icon.title = view.title
+        if previous is None or (view.lines, view.status_line) != (previous.lines, previous.status_line):
+            icon.update_menu()
+
+    def image_for(self, ring: RingSpec) -> Any:
+        from tray.render import render_ring
+
+        background = XORG_BACKGROUND[self.theme] if self.opaque else None
+        return render_ring(ring, ICON_SIZE, theme=self.theme, background=background)
+
+    def _credentials_problem(self, now: datetime) -> str | None:
+        from tray.credentials import check_usable, read_credentials
+        from tray.errors import CredentialsError
+
+        try:
+            check_usable(read_credentials(self.env), now)
+        except CredentialsError as problem:
+            return problem.kind
+        return None
+
+    # --- notifications --------------------------------------------------------------------
+    def _announce(self, state: Any, view: MenuView, now: datetime) -> None:
+        from tray.notify import due_notifications, mark_sent
+
+        due = due_notifications(state, now)
+        if not due:
+            return
+        if self.icon is not None and getattr(self.icon, "HAS_NOTIFICATION", False) and not self._quiet(now):
+            for note in due:
+                self.notify(note.message, note.title)
+
+        def remember(current: Any) -> Any:
+            return replace(current, notified=mark_sent(current.notified, due, now))
+
+        self._write(remember, now)
+
+    def _quiet(self, now: datetime) -> bool:
+        return bool(self.quiet_hours and self.quiet_hours.contains(now.astimezone()))
+
+    def notify(self, message: str, title: str | None = None) -> None:
+        try:
+            self.icon.notify(message, title)
+        except Exception as error:  # no notification daemon: the menu still says it all
+            log.info("notification not shown: %s", type(error).__name__)
+
+    # --- the worker -----------------------------------------------------------------------
+    def worker(self) -> None:
+        """Runs fetches one at a time, off the UI thread."""
+        while not self.stopping.is_set():
+            manual = self._jobs.get()
+            if manual is None:
+                return
+            self._pending.clear()
+            self.fetch(manual=manual)
+
+    def fetch(self, *, manual: bool) -> None:
+        from tray.fetch import run_fetch
+
+        now = self.clock()
+        try:
+            with self._write_lock:
+                outcome = run_fetch(self.cache_file, now, env=self.env, manual=manual,
+                                    base_interval=self.base_interval)
+        except TrayError as error:
+            log.warning("fetch failed: %s", error)
+            if manual:
+                self.notify(str(error), "Claude usage")
+            return
+        except Exception:  # a bug: keep the tray alive, leave the trace in the log
+            log.exception("unexpected error during fetch")
+            return
+        if outcome.fetched or manual:
+            self.redraw()
+        if manual:
+            self.notify(self.view.status_line if self.view else outcome.message, "Claude usage")
+
+    def _write(self, change: Callable[[Any], Any], now: datetime) -> None:
+        try:
+            with self._write_lock:
+                cache.update_state(self.cache_file, change, now=now)
+        except TrayError as error:
+            log.warning("cache not written: %s", error)
+
+    # --- menu actions ---------------------------------------------------------------------
+    def on_refresh(self) -> None:
+        self._jobs.put(True)
+
+    def on_open_settings(self) -> None:
+        from tray.desktop import USAGE_SETTINGS_URL, open_url
+
+        threading.Thread(target=open_url, args=(USAGE_SETTINGS_URL,), daemon=True).start()
+
+    def on_debug(self) -> None:
+        from tray.desktop import show_text_in_viewer, show_text_window
+
+        text = self.view.debug_text if self.view else "No error recorded."
+
+        def show() -> None:
+            if not show_text_window("claude-tray: debug", text) and not show_text_in_viewer(text):
+                self.notify(text[:250], "Claude usage: last error")
+
+        threading.Thread(target=show, daemon=True).start()
+
+    def on_autostart(self) -> None:
+        from tray.autostart import get_backend
+
+        try:
+            backend = get_backend(env=self.env)
+            message = backend.disable() if self.autostart_enabled else backend.enable()
+            self.autostart_enabled = backend.status().enabled
+        except (TrayError, OSError) as error:
+            message = str(error)
+        self.notify(message, "Launch at login")
+        if self.icon is not None:
+            self.icon.update_menu()
+
+    def quit(self) -> None:
+        """End within QUIT_DEADLINE_S whatever the backend does (xorg's run() sometimes never returns)."""
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        self._jobs.put(None)  # type: ignore[arg-type]
+
+        def hard_exit() -> None:
+            self._write_lock.acquire(timeout=QUIT_DEADLINE_S / 2)  # never cut a cache write in half
+            os._exit(0)
+
+        threading.Timer(QUIT_DEADLINE_S * 0.75, hard_exit).start()
+        if self.icon is not None:
+            try:
+                self.icon.stop()
+            except Exception as error:  # gtk raises a GError without a notification daemon
+                log.debug("stop: %s", type(error).__name__)
+
+    def menu_items(self, pystray: Any) -> Any:
+        Item, Menu = pystray.MenuItem, pystray.Menu
+
+        def items() -> Any:
+            view = self.view
+            lines = (*view.lines, view.status_line) if view else ("Reading…",)
+            for line in lines:
+                yield Item(line, None, enabled=False)
+            yield Menu.SEPARATOR
+            yield Item("Refresh now", lambda: self.on_refresh(), default=True)
+            yield Item("Open claude.ai usage settings", lambda: self.on_open_settings())
+            yield Item("Show debug error", lambda: self.on_debug())
+            yield Item("Launch at login", lambda: self.on_autostart(), checked=lambda _: self.autostart_enabled)
+            yield Menu.SEPARATOR
+            yield Item("Quit", lambda: self.quit())
+
+        return Menu(items)
+
+
+def run_tray(
+    env: Mapping[str, str], *, interval: float | None = None, quiet_hours: str | None = None,
+    label: str | None = None,
+) -> int:
+    from tray.app_runner import run
+
+    return run(env, interval=interval, quiet_hours=quiet_hours, label=label)

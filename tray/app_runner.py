@@ -1,0 +1,133 @@
+"""Start-up of the tray: display check, one tray per cache, pystray, the scheduler thread."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Mapping
+
+from tray import __version__
+from tray.app import TrayApp, log, make_clock
+from tray.errors import DisplayUnavailable, UsageError
+from tray.gate import clamp_interval
+from tray.paths import cache_path
+
+NO_DISPLAY = (
+    "No desktop to show a tray icon on ({why}); `claude-tray status` shows your usage in a terminal."
+)
+
+
+def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | None, label: str | None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s claude-tray: %(message)s", stream=sys.stderr)
+    from tray.backend import detect_backend
+    from tray.desktop import InstanceLock, on_termination
+
+    base_interval = clamp_interval(interval if interval is not None else _env_float(env, "CLAUDE_TRAY_INTERVAL"))
+    quiet = _quiet_hours(quiet_hours)
+    info = detect_backend(env)
+    if info.display and sys.platform.startswith("linux"):
+        raise DisplayUnavailable(NO_DISPLAY.format(why="DISPLAY is not set"))
+
+    cache_file = cache_path(env)
+    instance = InstanceLock(cache_file)
+    if not instance.acquire():
+        print(f"A claude-tray for {cache_file} is already running; nothing to do.")
+        return 0
+
+    pystray = _import_pystray()
+    app = TrayApp(
+        env=env, cache_file=cache_file, base_interval=base_interval, clock=make_clock(env),
+        label=label or _label(env), quiet_hours=quiet, theme=env.get("CLAUDE_TRAY_THEME", "dark"),
+        opaque=pystray.Icon.__module__.endswith("_xorg"),
+    )
+    backend = pystray.Icon.__module__.rsplit("_", 1)[-1]
+    log.info(
+        "claude-tray %s: backend %s (%s), cache %s, poll every %d s",
+        __version__, backend, "menu" if pystray.Icon.HAS_MENU else "no menu", cache_file, base_interval,
+    )
+    if info.advice and not pystray.Icon.HAS_MENU:
+        log.info("%s", info.advice)
+    app.autostart_enabled = _autostart_enabled(env)
+    view = app.redraw()
+    icon = pystray.Icon("claude-tray", app.image_for(view.ring), view.title, menu=app.menu_items(pystray))
+    app.icon = icon
+    app._ring = view.ring
+    on_termination(app.quit)
+
+    tick_seconds = _env_float(env, "CLAUDE_TRAY_TICK_SECONDS") or 60.0
+    threading.Thread(target=app.worker, name="fetch", daemon=True).start()
+    threading.Thread(target=_schedule_loop, args=(app, tick_seconds), name="tick", daemon=True).start()
+
+    def setup(icon: object) -> None:
+        icon.visible = True  # type: ignore[attr-defined]
+        app.tick()
+
+    try:
+        icon.run(setup=setup)
+    except Exception as error:  # e.g. GLib.Error when there is no D-Bus session: no traceback, a sentence
+        app.quit()
+        raise DisplayUnavailable(NO_DISPLAY.format(why=f"the tray backend failed: {type(error).__name__}")) from error
+    app.quit()
+    return 0
+
+
+def _schedule_loop(app: TrayApp, tick_seconds: float) -> None:
+    """Wake only when a job is due (schedule.idle_seconds), or at once when the app stops."""
+    import schedule
+
+    scheduler = schedule.Scheduler()
+    scheduler.every(tick_seconds).seconds.do(app.tick)
+    while not app.stopping.is_set():
+        idle = scheduler.idle_seconds
+        if app.stopping.wait(timeout=max(0.05, idle if idle is not None else tick_seconds)):
+            return
+        try:
+            scheduler.run_pending()
+        except Exception:  # a bug in one tick must not end the tray
+            log.exception("tick failed")
+
+
+def _import_pystray():
+    try:
+        import pystray
+    except Exception as error:  # Xlib raises DisplayNameError / ConnectionClosedError, not ImportError
+        raise DisplayUnavailable(NO_DISPLAY.format(why=f"cannot reach the display: {type(error).__name__}")) from error
+    return pystray
+
+
+def _env_float(env: Mapping[str, str], name: str) -> float | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise UsageError(f"{name} must be a number of seconds, not {raw!r}.") from None
+
+
+def _quiet_hours(text: str | None):
+    if not text:
+        return None
+    from tray.quiet import QuietHours
+
+    return QuietHours.parse(text)
+
+
+def _label(env: Mapping[str, str]) -> str | None:
+    configured = env.get("CLAUDE_CONFIG_DIR", "").strip()
+    if not configured:
+        return None
+    from pathlib import Path
+
+    return Path(configured).expanduser().name.lstrip(".") or None
+
+
+def _autostart_enabled(env: Mapping[str, str]) -> bool:
+    try:
+        from tray.autostart import get_backend
+
+        return bool(get_backend(env=env).status().enabled)
+    except Exception as error:  # launch-at-login is a nicety; its failure must not stop the tray
+        log.info("launch at login unknown: %s", error)
+        return False

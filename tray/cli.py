@@ -1,0 +1,227 @@
+"""The command line (SPEC §6): `main(argv, env) -> int`.
+
+Imports stay inside the commands: `claude-tray statusline` must load only the standard library, and
+`status` should not pay for `requests` or Pillow.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from tray.errors import ExitCode, TrayError, UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+PROG = "claude-tray"
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env = dict(os.environ if env is None else env)
+    if argv[:1] == ["statusline"] and len(argv) == 1:
+        # The hot path: no argparse, nothing but what printing a line needs.
+        from tray.statusline import main as statusline_main
+
+        return statusline_main(env=env)
+    if argv[:1] == ["_debug-view"]:  # the tray's "Show debug error" window, in its own process
+        from tray.desktop import debug_view_main
+
+        return debug_view_main(argv[1] if len(argv) > 1 else PROG, sys.stdin)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:  # argparse already printed the one-line usage error
+        return int(stop.code or 0) and int(ExitCode.USAGE)
+    if getattr(args, "config_dir", None):
+        env["CLAUDE_CONFIG_DIR"] = args.config_dir
+    try:
+        return int(args.handler(args, env))
+    except TrayError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from tray import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Your Claude subscription's 5-hour and weekly limits in the system tray."
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--config-dir", metavar="DIR", help="Claude Code config dir (default $CLAUDE_CONFIG_DIR or ~/.claude)"
+    )
+    parser.set_defaults(handler=_cmd_run, interval=None, quiet_hours=None, label=None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run the tray (the default)")
+    run.add_argument("--interval", type=float, metavar="SECONDS", help="poll interval, at least 30 (default 60)")
+    run.add_argument("--quiet-hours", metavar="HH:MM-HH:MM", help="no notifications pop up in this span")
+    run.add_argument("--label", help="name shown in the tooltip and menu (several accounts)")
+    run.add_argument(
+        "--config-dir", metavar="DIR", default=argparse.SUPPRESS, help="run for another Claude Code config dir"
+    )
+    run.set_defaults(handler=_cmd_run)
+
+    status = commands.add_parser("status", help="show the cached reading (no network)")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=_cmd_status)
+
+    refresh = commands.add_parser("refresh", help="fetch now, update the cache, print the result")
+    refresh.add_argument("--debug", action="store_true", help="print URL, status, headers and body (token masked)")
+    refresh.set_defaults(handler=_cmd_refresh)
+
+    statusline = commands.add_parser("statusline", help="for Claude Code's statusLine setting")
+    statusline.set_defaults(handler=lambda args, env: __import__("tray.statusline").statusline.main(env=env))
+
+    doctor = commands.add_parser("doctor", help="check everything the tray depends on, with fixes")
+    doctor.set_defaults(handler=_cmd_doctor)
+
+    autostart = commands.add_parser("autostart", help="launch at login")
+    autostart.add_argument("action", choices=("enable", "disable", "status"))
+    autostart.set_defaults(handler=_cmd_autostart)
+
+    render = commands.add_parser("render", help="draw an icon to a PNG file")
+    render.add_argument("out", metavar="OUT.png")
+    render.add_argument("--five-hour", type=float, default=47.0, metavar="N")
+    render.add_argument("--seven-day", type=float, default=21.0, metavar="N")
+    render.add_argument("--five-hour-pace", type=float, default=None, metavar="FRACTION")
+    render.add_argument("--seven-day-pace", type=float, default=None, metavar="FRACTION")
+    render.add_argument("--state", default="ok", help="ok, stale, rate-limited, offline, expired, signed-out")
+    render.add_argument("--size", type=int, default=64, metavar="PX")
+    render.add_argument("--theme", choices=("dark", "light"), default="dark")
+    render.set_defaults(handler=_cmd_render)
+    return parser
+
+
+def _now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def _cmd_run(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from tray.app import run_tray
+
+    return run_tray(env, interval=args.interval, quiet_hours=args.quiet_hours, label=args.label)
+
+
+def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from tray import cache
+    from tray.paths import cache_path
+    from tray.report import status_json, status_text
+
+    now = _now()
+    state = cache.read_state(cache_path(env))
+    problem = _credentials_problem(env, now)
+    if args.json:
+        import json
+
+        print(json.dumps(status_json(state, now, credentials_problem=problem), indent=2))
+    else:
+        print(status_text(state, now, credentials_problem=problem))
+    return int(ExitCode.OK if state.has_data else ExitCode.FAILURE)
+
+
+def _cmd_refresh(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from tray import cache
+    from tray.fetch import run_fetch
+    from tray.gate import clamp_interval
+    from tray.paths import cache_path
+    from tray.report import print_exchanges, status_text
+
+    now = _now()
+    exchanges: list = []
+    outcome = run_fetch(
+        cache_path(env), now, env=env, manual=True, exchanges=exchanges if args.debug else None,
+        base_interval=clamp_interval(_env_interval(env)),
+    )
+    if args.debug:
+        print_exchanges(exchanges, sys.stdout)
+    if outcome.error is not None:
+        print(f"{PROG}: {outcome.error}", file=sys.stderr)
+        state = outcome.state if outcome.state.has_data else cache.read_state(cache_path(env))
+        if state.has_data:
+            print(status_text(state, now))
+        return int(outcome.error.exit_code)
+    if not outcome.fetched:
+        print(f"Not fetched: {outcome.message}.")
+    print(status_text(outcome.state, now))
+    return int(ExitCode.OK)
+
+
+def _cmd_doctor(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from tray.doctor import run_doctor
+
+    return run_doctor(env, sys.stdout, now=_now())
+
+
+def _cmd_autostart(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from tray.autostart import get_backend
+
+    backend = get_backend(env=env)
+    if args.action == "enable":
+        print(backend.enable())
+    elif args.action == "disable":
+        print(backend.disable())
+    else:
+        status = backend.status()
+        print(status.detail)
+    return int(ExitCode.OK)
+
+
+def _cmd_render(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from pathlib import Path
+
+    from tray.look import Look, RingSpec
+
+    try:
+        look = Look(args.state)
+    except ValueError:
+        raise UsageError(
+            f"Unknown state {args.state!r}: use one of {', '.join(x.value for x in Look)}."
+        ) from None
+    if not 8 <= args.size <= 1024:
+        raise UsageError("The icon size must be between 8 and 1024 pixels.")
+    from tray.render import render_to_file
+
+    spec = RingSpec(
+        look=look, outer=args.five_hour, inner=args.seven_day,
+        outer_pace=args.five_hour_pace, inner_pace=args.seven_day_pace,
+    )
+    out = Path(args.out)
+    try:
+        render_to_file(out, spec, args.size, theme=args.theme)
+    except OSError as error:
+        raise UsageError(f"Could not write {out}: {error.strerror or error}.") from error
+    print(f"Wrote {out} ({args.size}×{args.size}, {look.value}).")
+    return int(ExitCode.OK)
+
+
+def _env_interval(env: Mapping[str, str]) -> float | None:
+    raw = env.get("CLAUDE_TRAY_INTERVAL", "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise UsageError(f"CLAUDE_TRAY_INTERVAL must be a number of seconds, not {raw!r}.") from None
+
+
+def _credentials_problem(env: Mapping[str, str], now) -> str | None:
+    """The kind of a credentials problem (expired, signed_out, …) or None; never raises."""
+    from tray.credentials import check_usable, read_credentials
+    from tray.errors import CredentialsError
+
+    try:
+        check_usable(read_credentials(env), now)
+    except CredentialsError as problem:
+        return problem.kind
+    return None

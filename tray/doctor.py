@@ -1,0 +1,165 @@
+"""`claude-tray doctor`: the reference document's Troubleshooting section as checks, each with its fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO
+
+from tray.errors import CredentialsError, ExitCode, TrayError
+
+OK, BAD, WARN = "✓", "✗", "!"
+
+
+@dataclass(frozen=True)
+class Check:
+    mark: str
+    title: str
+    fix: str = ""
+
+
+def run_doctor(env: Mapping[str, str], out: IO[str], *, now: datetime) -> int:
+    checks = collect_checks(env, now=now)
+    for check in checks:
+        out.write(f"{check.mark} {check.title}\n")
+        if check.fix:
+            out.write(f"    → {check.fix}\n")
+    failed = sum(1 for c in checks if c.mark == BAD)
+    out.write(f"\n{len(checks) - failed} of {len(checks)} checks passed.\n")
+    return int(ExitCode.FAILURE if failed else ExitCode.OK)
+
+
+def collect_checks(env: Mapping[str, str], *, now: datetime) -> list[Check]:
+    return [
+        *_credential_checks(env, now),
+        *_cache_checks(env, now),
+        *_endpoint_checks(env),
+        _display_check(env),
+        _autostart_check(env),
+        *_leftover_checks(env),
+    ]
+
+
+def _credential_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
+    from tray.credentials import check_usable, credentials_mode_warning, read_credentials
+    from tray.paths import credentials_path
+
+    path = credentials_path(env)
+    checks = []
+    if path.exists():
+        checks.append(Check(OK, f"Credentials file exists: {path}"))
+    else:
+        checks.append(Check(BAD if _not_macos() else WARN, f"No credentials file at {path}",
+                            "Sign in with Claude Code: run `claude` and log in (on macOS the Keychain is used)."))
+    try:
+        creds = read_credentials(env)
+    except CredentialsError as problem:
+        checks.append(Check(BAD, f"OAuth data: {problem}", "Run `claude` and sign in with your Claude account."))
+        return checks
+    checks.append(Check(OK, f"OAuth data present (from {creds.source})"))
+    try:
+        check_usable(creds, now)
+        when = creds.expires_at.astimezone().strftime("%Y-%m-%d %H:%M") if creds.expires_at else "unknown"
+        checks.append(Check(OK, f"Token valid, expires {when}"))
+    except CredentialsError as problem:
+        checks.append(Check(BAD, str(problem), "Run `claude` once: Claude Code refreshes its own token."))
+    plan = creds.subscription_type or "unknown"
+    if plan in ("pro", "max", "team", "enterprise"):
+        checks.append(Check(OK, f"Plan: {plan.capitalize()}"))
+    else:
+        checks.append(Check(WARN, f"Plan: {plan}", "Usage limits exist only for Pro, Max, Team and Enterprise plans."))
+    warning = credentials_mode_warning(path) if path.exists() else None
+    if warning:
+        checks.append(Check(WARN, warning, f"chmod 600 {path}"))
+    elif path.exists():
+        checks.append(Check(OK, "Credentials file is private to you (mode 0600)"))
+    return checks
+
+
+def _cache_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
+    from tray import cache
+    from tray.paths import cache_path
+
+    path = cache_path(env)
+    checks = []
+    folder = path.parent
+    if path.exists():
+        try:
+            json.loads(path.read_text(encoding="utf-8") or "null")
+            checks.append(Check(OK, f"Cache readable: {path}"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            checks.append(Check(WARN, f"Cache at {path} is not valid JSON", "It is rewritten at the next fetch."))
+    else:
+        checks.append(Check(OK, f"No cache yet at {path} (written at the first fetch)"))
+    existing = folder if folder.exists() else next((p for p in folder.parents if p.exists()), folder)
+    if os.access(existing, os.W_OK):
+        checks.append(Check(OK, "Cache folder is writable"))
+    else:
+        checks.append(Check(BAD, f"Cache folder {existing} is not writable", "Fix its permissions, or set CLAUDE_TRAY_CACHE."))
+    if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+        checks.append(Check(WARN, "Cache file is readable by others", f"chmod 600 {path}"))
+    state = cache.read_state(path)
+    if state.last_error is not None:
+        when = state.last_error.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        status = f" (HTTP {state.last_error.status})" if state.last_error.status else ""
+        checks.append(Check(WARN, f"Last error {when}{status}: {state.last_error.message}",
+                            "`claude-tray refresh --debug` shows the full exchange."))
+    elif state.has_data:
+        checks.append(Check(OK, "No error recorded"))
+    return checks
+
+
+def _endpoint_checks(env: Mapping[str, str]) -> list[Check]:
+    if not env.get("CLAUDE_TRAY_API_URL"):
+        return []
+    from tray.client import api_url
+
+    try:
+        return [Check(OK, f"CLAUDE_TRAY_API_URL accepted: {api_url(env)}")]
+    except TrayError as problem:
+        fix = "Unset CLAUDE_TRAY_API_URL or point it at https:// or a loopback http:// URL."
+        return [Check(BAD, str(problem), fix)]
+
+
+def _display_check(env: Mapping[str, str]) -> Check:
+    from tray.backend import detect_backend
+
+    info = detect_backend(env)
+    if info.display:
+        return Check(WARN, info.display)
+    menu = "with a menu" if info.has_menu else "without a menu"
+    return Check(OK if info.advice is None else WARN, f"Tray backend: {info.name} ({menu})", info.advice or "")
+
+
+def _autostart_check(env: Mapping[str, str]) -> Check:
+    try:
+        from tray.autostart import get_backend
+
+        status = get_backend(env=env).status()
+    except (TrayError, OSError, ImportError) as problem:
+        return Check(WARN, f"Launch at login: unknown ({problem})")
+    return Check(OK, f"Launch at login: {status.detail}")
+
+
+def _leftover_checks(env: Mapping[str, str]) -> list[Check]:
+    from tray.paths import config_dir
+
+    dotenv = config_dir(env) / ".env"
+    try:
+        text = dotenv.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    if "session" in text.lower():
+        return [Check(WARN, f"{dotenv} holds a session key from the old cookie method; it is unused now",
+                      f"It is safe to delete: rm {dotenv}")]
+    return []
+
+
+def _not_macos() -> bool:
+    import sys
+
+    return sys.platform != "darwin"
