@@ -1,0 +1,204 @@
+"""The shared cache file: tolerant reads, locked atomic writes (SPEC §3). Standard library only.
+
+`claude-tray statusline` imports this module, so it must never import anything third-party.
+
+The file is shared with oh-my-claude's status line, which rewrites it whole and non-atomically (and
+knows nothing of our lock). So: readers never lock and read anything odd as "no data"; writers take the
+sidecar lock, re-read, change only `tray`, `pro` and `updated_at`, and replace the file atomically, so
+that our readers never see a half-written file of ours.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from tray.errors import CacheError
+from tray.lock import DEFAULT_TIMEOUT_S, FileLock
+from tray.paths import lock_path
+from tray.state import CachedState, shared_keys, state_from_cache
+
+OUR_KEYS = frozenset({"tray", "pro", "updated_at"})
+MAX_CACHE_BYTES = 8 * 1024 * 1024  # a cache is a few kB; anything this big is not ours to parse
+_SETTLE_TRIES = 25
+_SETTLE_WAIT_S = 0.02  # oh-my-claude's whole rewrite takes well under a millisecond
+
+# Indirection so tests can make the final rename fail the way a full or read-only disk would.
+_replace: Callable[[str, str], None] = os.replace
+
+
+def read_cache(path: Path) -> dict[str, Any]:
+    """The decoded cache, or {} when it is missing, empty, truncated, not JSON or not an object.
+
+    Never locks (a status line must not wait) and never raises.
+    """
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CACHE_BYTES + 1)
+    except (OSError, ValueError):
+        return {}
+    if not raw.strip() or len(raw) > MAX_CACHE_BYTES:
+        return {}
+    try:
+        decoded = json.loads(raw)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def read_state(path: Path) -> CachedState:
+    return state_from_cache(read_cache(path))
+
+
+def _read_for_update(path: Path) -> dict[str, Any]:
+    """Like `read_cache`, but wait out oh-my-claude's rewrite (truncate, then write) before giving up.
+
+    A writer that took a half-written file for "empty" would write back without oh-my-claude's `code`.
+    A prefix of a JSON object never parses, so a successful parse is a whole file. A file that stays
+    broken is garbage, and is overwritten after `_SETTLE_TRIES`.
+    """
+    for _ in range(_SETTLE_TRIES):
+        try:
+            with open(path, "rb") as f:
+                raw = f.read(MAX_CACHE_BYTES + 1)
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            break
+        if raw.strip() and len(raw) <= MAX_CACHE_BYTES:
+            try:
+                decoded = json.loads(raw)
+            except (ValueError, RecursionError):
+                pass  # half-written, or garbage: look again shortly
+            else:
+                return decoded if isinstance(decoded, dict) else {}
+        time.sleep(_SETTLE_WAIT_S)
+    return read_cache(path)
+
+
+def update_cache(
+    path: Path,
+    mutate: Callable[[dict[str, Any]], Mapping[str, object]],
+    *,
+    lock_timeout: float = DEFAULT_TIMEOUT_S,
+) -> dict[str, Any]:
+    """Under the lock, re-read the cache, apply `mutate`'s top-level keys, replace the file atomically.
+
+    `mutate` gets a private copy of the current content and returns the keys to set; only `tray`, `pro`
+    and `updated_at` are allowed (anything else is a programming error: ValueError, nothing written).
+    Every other key is written back exactly as re-read. Returns the dict written.
+    Raises CacheError (one sentence; the old file intact, no temp file left) when it cannot write.
+    """
+    path = Path(path)
+    _ensure_folder(path.parent)
+    with FileLock(lock_path(path), timeout=lock_timeout):
+        # Re-read under the lock: another writer of ours may have changed the file since the caller looked.
+        current = _read_for_update(path)
+        changes = dict(mutate(copy.deepcopy(current)))
+        foreign = sorted(set(changes) - OUR_KEYS)
+        if foreign:
+            raise ValueError(f"update_cache may set only {sorted(OUR_KEYS)}, not {foreign}")
+        merged = dict(current)
+        merged.update(changes)
+        try:
+            # allow_nan=False: NaN is not JSON and would break `jq .pro` for oh-my-claude's users.
+            data = (json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+        except (TypeError, ValueError) as e:
+            raise CacheError(
+                f"Could not encode the usage cache ({e}); the previous copy is unchanged."
+            ) from e
+        _write_atomically(path, data)
+        return merged
+
+
+def update_state(
+    path: Path,
+    change: Callable[[CachedState], CachedState],
+    *,
+    now: datetime,
+    lock_timeout: float = DEFAULT_TIMEOUT_S,
+) -> CachedState:
+    """`update_cache` in terms of values: the current state -> `change` -> our keys. Returns the state as
+    a reader will now see it."""
+
+    def mutate(current: dict[str, Any]) -> Mapping[str, object]:
+        return shared_keys(change(state_from_cache(current)), now)
+
+    return state_from_cache(update_cache(path, mutate, lock_timeout=lock_timeout))
+
+
+def _ensure_folder(folder: Path) -> None:
+    """Create the cache folder (and any missing parents) 0700; never loosen or tighten an existing one."""
+    missing: list[Path] = []
+    probe = folder
+    while not _exists(probe) and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+            directory.chmod(0o700)  # mkdir's mode is filtered by the umask; 0700 is the contract
+        except FileExistsError:
+            continue  # another process created it a moment ago
+        except OSError as e:
+            raise CacheError(
+                f"Could not create the cache folder {directory} ({e.strerror or e}); check its permissions."
+            ) from e
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return True  # unreadable: not ours to create; the write below reports the real problem
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Temp file in the same folder (0600), fsync, rename over the target, fsync the folder."""
+    # Write through a symlinked cache (dotfile setups) instead of replacing the link with a file.
+    target = Path(os.path.realpath(path))
+    tmp_name: str | None = None
+    try:
+        # mkstemp creates the file 0600, which is the cache's contract.
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        _replace(tmp_name, str(target))
+        tmp_name = None
+    except OSError as e:
+        raise CacheError(
+            f"Could not write the usage cache {path} ({e.strerror or e}); the previous copy is unchanged."
+        ) from e
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    _fsync_folder(target.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable; best effort (Windows and some filesystems cannot)."""
+    if sys.platform == "win32":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
