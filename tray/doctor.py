@@ -99,7 +99,8 @@ def _cache_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
     if os.access(existing, os.W_OK):
         checks.append(Check(OK, "Cache folder is writable"))
     else:
-        checks.append(Check(BAD, f"Cache folder {existing} is not writable", "Fix its permissions, or set CLAUDE_TRAY_CACHE."))
+        fix = "Fix its permissions, or set CLAUDE_TRAY_CACHE."
+        checks.append(Check(BAD, f"Cache folder {existing} is not writable", fix))
     if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
         checks.append(Check(WARN, "Cache file is readable by others", f"chmod 600 {path}"))
     state = cache.read_state(path)
