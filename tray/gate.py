@@ -212,8 +212,9 @@ def _clock_went_back(gate: GateState, now: datetime, interval: float) -> bool:
 
 
 def _waiting_because(state: CachedState, until: datetime) -> str:
-    gate = state.gate
-    if gate.last_attempt_at is not None and until == gate.last_attempt_at + timedelta(seconds=CLAIM_S):
+    gate, error = state.gate, state.last_error
+    # A wait set by a failure that an attempt has since followed is that attempt's claim, not the failure's.
+    if gate.last_attempt_at is not None and error is not None and error.at < gate.last_attempt_at:
         return "another refresh is in progress"
     if gate.reason == "rate_limited":
         return f"rate limited until {until.astimezone().strftime('%H:%M')}"
