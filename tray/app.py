@@ -41,6 +41,18 @@ def make_clock(env: Mapping[str, str]) -> Callable[[], datetime]:
     return lambda: start + (datetime.now(timezone.utc) - start) * scale
 
 
+PACE_STEPS = 200  # a 64 px ring is ~190 px round: finer pace steps would redraw identical pictures
+
+
+def quantized(ring: RingSpec) -> RingSpec:
+    """The ring as it can be seen: pace ticks snapped to what a pixel shows, so an unchanged picture is not resent."""
+
+    def snap(pace: float | None) -> float | None:
+        return None if pace is None else round(pace * PACE_STEPS) / PACE_STEPS
+
+    return replace(ring, outer_pace=snap(ring.outer_pace), inner_pace=snap(ring.inner_pace))
+
+
 class TrayApp:
     """Everything the tray does, given an `icon` object with pystray's interface (tests pass a stand-in)."""
 
@@ -96,9 +108,10 @@ class TrayApp:
         self.view = view
         if icon is None or self.stopping.is_set():
             return
-        if view.ring != self._ring:  # setting icon.icon costs a dock request (and a temp file on gtk)
-            icon.icon = self.image_for(view.ring)
-            self._ring = view.ring
+        ring = quantized(view.ring)
+        if ring != self._ring:  # setting icon.icon costs a dock request (and a temp file on gtk)
+            icon.icon = self.image_for(ring)
+            self._ring = ring
         if previous is None or view.title != previous.title:
             icon.title = view.title
         if previous is None or (view.lines, view.status_line) != (previous.lines, previous.status_line):

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Mapping
 
 from tray import __version__
-from tray.app import TrayApp, log, make_clock
+from tray.app import TrayApp, log, make_clock, quantized
 from tray.errors import DisplayUnavailable, UsageError
 from tray.gate import clamp_interval
 from tray.paths import cache_path
@@ -50,9 +50,10 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         log.info("%s", info.advice)
     app.autostart_enabled = _autostart_enabled(env)
     view = app.redraw()
-    icon = pystray.Icon("claude-tray", app.image_for(view.ring), view.title, menu=app.menu_items(pystray))
+    ring = quantized(view.ring)
+    icon = pystray.Icon("claude-tray", app.image_for(ring), view.title, menu=app.menu_items(pystray))
     app.icon = icon
-    app._ring = view.ring
+    app._ring = ring
     on_termination(app.quit)
 
     tick_seconds = _env_float(env, "CLAUDE_TRAY_TICK_SECONDS") or 60.0

@@ -1,0 +1,146 @@
+"""The tray's behaviour without a display: a stand-in icon with pystray's interface, an injected clock."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from tests.conftest import install_credentials
+from tray.app import TrayApp
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+
+
+class StandInIcon:
+    HAS_NOTIFICATION = True
+
+    def __init__(self) -> None:
+        self.images: list[object] = []
+        self.titles: list[str] = []
+        self.menu_updates = 0
+        self.notes: list[tuple[str, str | None]] = []
+        self.stopped = False
+
+    @property
+    def icon(self) -> object:
+        return self.images[-1]
+
+    @icon.setter
+    def icon(self, value: object) -> None:
+        self.images.append(value)
+
+    @property
+    def title(self) -> str:
+        return self.titles[-1]
+
+    @title.setter
+    def title(self, value: str) -> None:
+        self.titles.append(value)
+
+    def update_menu(self) -> None:
+        self.menu_updates += 1
+
+    def notify(self, message: str, title: str | None = None) -> None:
+        self.notes.append((message, title))
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+def usage_payload(five: float, seven: float, now: datetime = NOW) -> dict:
+    return {
+        "five_hour": {"utilization": five, "resets_at": (now + timedelta(hours=2)).isoformat()},
+        "seven_day": {"utilization": seven, "resets_at": (now + timedelta(days=3)).isoformat()},
+    }
+
+
+@pytest.fixture
+def make_app(home: Path, fixtures: Path, httpserver: HTTPServer):
+    install_credentials(home, fixtures / "credentials" / "pro_valid.json")
+    clock = {"now": NOW}
+    env = {"HOME": str(home), "PATH": os.environ.get("PATH", ""),
+           "CLAUDE_TRAY_API_URL": httpserver.url_for("/api/oauth/usage")}
+
+    def make() -> tuple[TrayApp, StandInIcon, dict]:
+        app = TrayApp(env=env, cache_file=home / ".claude" / "oh-my-claude" / ".usage_cache", base_interval=60,
+                      clock=lambda: clock["now"])
+        icon = StandInIcon()
+        app.icon = icon
+        return app, icon, clock
+
+    return make
+
+
+def test_the_tick_never_waits_on_the_network(make_app, httpserver: HTTPServer):
+    app, _icon, _ = make_app()
+    app.tick()
+    assert httpserver.log == []  # the fetch was handed to the worker, not made here
+    assert app._jobs.qsize() == 1
+    app.tick()
+    assert app._jobs.qsize() == 1  # one pending fetch at most
+
+
+def test_a_fetch_on_the_worker_updates_the_icon_title_and_menu(make_app, httpserver: HTTPServer):
+    httpserver.expect_request("/api/oauth/usage").respond_with_json(usage_payload(47, 21))
+    app, icon, _ = make_app()
+    app.tick()
+    app.fetch(manual=False)
+    assert len(httpserver.log) == 1
+    assert icon.titles[-1] == "Claude 5h 47% · 7d 21%"
+    assert any(line.startswith("5-hour 47% — resets in 2 h") for line in app.view.lines)
+    assert icon.menu_updates >= 1
+
+
+def test_the_image_is_handed_over_only_when_the_picture_changed(make_app, httpserver: HTTPServer):
+    httpserver.expect_request("/api/oauth/usage").respond_with_json(usage_payload(47, 21))
+    app, icon, clock = make_app()
+    app.fetch(manual=False)
+    count = len(icon.images)
+    for _ in range(5):  # same reading, a few seconds later: nothing to redraw
+        clock["now"] += timedelta(seconds=2)
+        app.redraw()
+    assert len(icon.images) == count
+    clock["now"] += timedelta(minutes=30)  # the pace tick moved
+    app.redraw()
+    assert len(icon.images) == count + 1
+
+
+def test_crossing_80_percent_notifies_once_and_remembers_it_in_the_cache(make_app, httpserver: HTTPServer, home):
+    httpserver.expect_request("/api/oauth/usage").respond_with_json(usage_payload(82, 21))
+    app, icon, clock = make_app()
+    app.fetch(manual=False)
+    assert [title for _, title in icon.notes if title and "80%" in title]
+    sent = len(icon.notes)
+    clock["now"] += timedelta(minutes=1)
+    app.redraw()
+    assert len(icon.notes) == sent
+    cached = json.loads((home / ".claude" / "oh-my-claude" / ".usage_cache").read_text())
+    assert any(80 in v for v in cached["tray"]["notified"].values())
+    # a second tray (another process) reading the same cache does not announce it again
+    other, other_icon, _ = make_app()
+    other.redraw()
+    assert other_icon.notes == []
+
+
+def test_a_manual_refresh_says_what_happened(make_app, httpserver: HTTPServer):
+    httpserver.expect_request("/api/oauth/usage").respond_with_data("<html>502</html>", status=502)
+    app, icon, _ = make_app()
+    app.fetch(manual=True)
+    assert icon.notes and "502" in icon.notes[-1][0]
+    assert app.view.look.value == "offline"
+
+
+def test_quit_stops_the_icon_and_ignores_further_ticks(make_app, monkeypatch):
+    exits: list[int] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+    app, icon, _ = make_app()
+    app.quit()
+    assert icon.stopped
+    count = len(icon.images)
+    app.tick()
+    assert len(icon.images) == count
