@@ -60,13 +60,20 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
     threading.Thread(target=app.worker, name="fetch", daemon=True).start()
     threading.Thread(target=_schedule_loop, args=(app, tick_seconds), name="tick", daemon=True).start()
 
+    shown = threading.Event()
+
     def setup(icon: object) -> None:
         icon.visible = True  # type: ignore[attr-defined]
+        shown.set()
         app.tick()
 
     try:
         icon.run(setup=setup)
     except Exception as error:  # e.g. GLib.Error when there is no D-Bus session: no traceback, a sentence
+        log.info("tray backend ended: %s: %s", type(error).__name__, error)
+        if shown.is_set() or app.stopping.is_set():  # the session bus went away at logout: a normal end
+            app.quit()
+            return 0
         app.quit()
         raise DisplayUnavailable(NO_DISPLAY.format(why=f"the tray backend failed: {type(error).__name__}")) from error
     app.quit()

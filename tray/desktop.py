@@ -130,21 +130,29 @@ class InstanceLock:
 def on_termination(callback: Callable[[], None]) -> None:
     """Call `callback` (on a helper thread) at SIGTERM or SIGINT, even while a C main loop holds the main thread.
 
-    Python runs signal handlers only when the main thread executes bytecode, which a GTK main loop
-    may never do; the C-level handler does write to the wakeup fd at once, so a thread waits on that.
-    Must be called from the main thread.
+    Python runs signal handlers only when the main thread executes bytecode. PyGObject's main loop wakes
+    Python for them; other loops (xorg's blocking read) may not, but the C-level handler always writes to
+    the wakeup fd at once, so a thread also waits on that. Must be called from the main thread.
     """
     reader, writer = socket.socketpair()
     writer.setblocking(False)
+    _keep_alive.append((reader, writer))  # a collected socket would close, and EOF would look like a signal
     signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+
+    def fire() -> None:
+        threading.Thread(target=callback, name="quit", daemon=True).start()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: None)
+        signal.signal(signum, lambda *_: fire())
 
     def wait() -> None:
         try:
-            reader.recv(1)
+            if reader.recv(1):
+                fire()
         except OSError:
             return
-        callback()
 
     threading.Thread(target=wait, name="signals", daemon=True).start()
+
+
+_keep_alive: list[tuple[socket.socket, socket.socket]] = []
