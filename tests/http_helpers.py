@@ -79,6 +79,15 @@ def endless_drip(conn: socket.socket) -> None:
         conn.sendall(b"1\r\n \r\n")
 
 
+def slow_drip(conn: socket.socket) -> None:
+    """A 200 that sends one byte of its chunked body every 20 ms, forever: each read is quick, the whole is not."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+    pace = threading.Event()  # never set: wait() is the server's clock, the test itself never sleeps
+    while True:
+        conn.sendall(b"1\r\n \r\n")
+        pace.wait(0.02)
+
+
 def closed_port() -> int:
     """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

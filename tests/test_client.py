@@ -15,7 +15,7 @@ import trustme
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.http_helpers import RawServer, closed_port, endless_chunked_body, endless_drip
+from tests.http_helpers import RawServer, closed_port, endless_chunked_body, endless_drip, slow_drip
 from tray.client import (
     DEFAULT_URL,
     MAX_BODY,
@@ -193,6 +193,7 @@ def test_429_with_an_http_date_reports_seconds_until_then(
 def test_429_with_retry_after_zero_is_zero_not_missing(server: HTTPServer, fixtures: Path, token: str) -> None:
     failure = rate_limited(server, fixtures, token, "0")
     assert failure.retry_after == 0.0
+    assert "no wait time" in str(failure)
 
 
 def test_429_without_retry_after_leaves_the_wait_to_the_gate(
@@ -200,6 +201,7 @@ def test_429_without_retry_after_leaves_the_wait_to_the_gate(
 ) -> None:
     failure = rate_limited(server, fixtures, token, None)
     assert failure.retry_after is None
+    assert "without saying for how long" in str(failure)
 
 
 def test_500_is_a_server_error(server: HTTPServer, token: str) -> None:
@@ -278,6 +280,12 @@ def test_an_endless_drip_ends_at_the_deadline(token: str) -> None:
     assert isinstance(failure, NetworkError) and "too long" in str(failure)
 
 
+def test_a_slow_drip_ends_at_the_deadline(token: str) -> None:
+    with RawServer(slow_drip) as raw:
+        failure = fetch_error(token, raw.url(), read_timeout=5, deadline_s=0.3)
+    assert isinstance(failure, NetworkError) and "too long" in str(failure)
+
+
 # --- no answer -----------------------------------------------------------------------------------------
 
 
@@ -299,6 +307,20 @@ def test_an_answer_slower_than_the_read_timeout_is_a_network_error(
     failure = fetch_error(token, server.url_for(PATH), **QUICK)
     assert isinstance(failure, NetworkError) and "did not answer" in str(failure)
     assert failure.exit_code == 5
+
+
+def test_a_proxy_setting_never_receives_a_request_to_this_computer(
+    server: HTTPServer, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Plain http through a proxy would hand it the token; a dead proxy proves the request went direct.
+    with RawServer(lambda conn: None) as proxy:
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.setenv(name, proxy.url("/"))
+        for name in ("NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        server.expect_request(PATH).respond_with_json({"seven_day": None})
+        assert fetch(token, server.url_for(PATH)) == {"seven_day": None}
+    assert proxy.connections == 0
 
 
 def test_a_closed_port_is_a_network_error(token: str) -> None:
