@@ -38,6 +38,7 @@ class Palette:
     ink: Rgba  # strongest contrast with the panel: ticks and glyphs
     track: Rgba  # the faint full circle behind each arc
     muted: Rgba  # hollow rings when there are no figures to show
+    faded: Rgba  # what old figures fade toward: nearer the panel, so stale arcs lose contrast, not just hue
     normal: Rgba
     warning: Rgba
     critical: Rgba
@@ -49,12 +50,15 @@ class Palette:
 THEMES = {
     # Dark panel: light strokes. Luma: normal ≈ 120, critical ≈ 150, warning ≈ 185; track ≈ 70 on a 37 panel.
     "dark": Palette(ink=(245, 245, 245, 255), track=(255, 255, 255, 40), muted=(150, 150, 150, 255),
+                    faded=(96, 96, 96, 255),
                     normal=(40, 140, 235, 255), warning=(255, 186, 0, 255), critical=(255, 96, 150, 255)),
     # Light panel: dark strokes. Luma: critical ≈ 60, normal ≈ 90, warning ≈ 120; track ≈ 210 on a 237 panel.
     "light": Palette(ink=(24, 24, 24, 255), track=(0, 0, 0, 30), muted=(112, 112, 112, 255),
+                     faded=(168, 168, 168, 255),
                      normal=(20, 104, 214, 255), warning=(184, 110, 0, 255), critical=(176, 0, 62, 255)),
     # Unknown surface (the app icon in a dock, launcher or README): mid tones that read on white and black.
     "neutral": Palette(ink=(96, 96, 96, 255), track=(128, 128, 128, 120), muted=(128, 128, 128, 255),
+                       faded=(150, 150, 150, 255),
                        normal=(30, 128, 235, 255), warning=(240, 165, 0, 255), critical=(228, 40, 110, 255)),
 }
 
@@ -183,7 +187,7 @@ def _figures(cv: _Canvas, spec: RingSpec, pal: Palette, *, dim: bool, broken: bo
         if percent is not None:
             colour = pal.level(level_of(percent))
             if dim:
-                colour = _dim(colour, pal.muted, 0.7)
+                colour = _dim(colour, pal.faded, 0.5)
             cv.band(ring, colour, 0.0, _fraction(percent))
         _pace(cv, ring, pace, ahead, pal.ink)
 
@@ -232,7 +236,9 @@ def render_ring(spec: RingSpec, size: int, *, theme: str = "dark",
         cv.band(OUTER, pal.muted)
         _exclamation(cv, pal)
     else:
-        _figures(cv, spec, pal, dim=look in (Look.STALE, Look.OFFLINE), broken=look is Look.OFFLINE)
+        # Rate-limited and offline figures fade too: no fetch gets through, so the reading is ageing.
+        faded = look in (Look.STALE, Look.RATE_LIMITED, Look.OFFLINE)
+        _figures(cv, spec, pal, dim=faded, broken=look is Look.OFFLINE)
         if look is Look.OK:
             _level_cue(cv, spec, pal)
         elif look is Look.STALE:
