@@ -63,12 +63,10 @@ def test_locked_writers_an_unlocked_rewriter_and_readers_share_one_file(tmp_path
         send(proc, "go")
 
     # Phase 1: everyone at once. Our readers may see oh-my-claude's half-written file as {}, never crash.
-    parent_reads_before = 0
     finish(rewriter)
     for proc in writers:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "waiting final"
-        parent_reads_before += 1
         read_cache(cache)  # the parent reads too; it must not raise
 
     # Phase 2: oh-my-claude is gone; every write now is one of ours, atomic, so no reader may see {}.
