@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -135,11 +136,12 @@ def test_a_manual_refresh_says_what_happened(make_app, httpserver: HTTPServer):
     assert app.view.look.value == "offline"
 
 
-def test_quit_stops_the_icon_and_ignores_further_ticks(make_app, monkeypatch):
-    exits: list[int] = []
-    monkeypatch.setattr(os, "_exit", exits.append)
+def test_quit_stops_the_icon_ends_the_process_and_ignores_further_ticks(make_app):
     app, icon, _ = make_app()
+    exited = threading.Event()
+    app.exit_process = lambda code: exited.set()
     app.quit()
+    assert exited.wait(timeout=5)  # the hard exit fires even if the backend's run() never returns
     assert icon.stopped
     count = len(icon.images)
     app.tick()

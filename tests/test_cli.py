@@ -106,7 +106,7 @@ def test_statusline_records_claude_codes_figures_and_status_shows_them(home, fix
     assert result.stdout == "5h:23% 7d:41%\n" and result.returncode == 0
     assert main(["status"], env_for(home)) == 0
     out = capsys.readouterr().out
-    assert "5-hour 23%" in out and "7-day 41%" in out and "statusline" in out
+    assert "5-hour 23%" in out and "7-day 41%" in out and "via Claude Code" in out
     assert cache_of(home)["pro"]["five_hour_pct"] == 23
 
 

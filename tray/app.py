@@ -67,6 +67,7 @@ class TrayApp:
         quiet_hours: Any = None,
         theme: str = "dark",
         opaque: bool = False,
+        exit_process: Callable[[int], Any] = os._exit,
     ) -> None:
         self.env = env
         self.cache_file = cache_file
@@ -76,6 +77,7 @@ class TrayApp:
         self.quiet_hours = quiet_hours
         self.theme = theme
         self.opaque = opaque
+        self.exit_process = exit_process
         self.icon: Any = None
         self.view: MenuView | None = None
         self._ring: RingSpec | None = None
@@ -238,9 +240,11 @@ class TrayApp:
 
         def hard_exit() -> None:
             self._write_lock.acquire(timeout=QUIT_DEADLINE_S / 2)  # never cut a cache write in half
-            os._exit(0)
+            self.exit_process(0)
 
-        threading.Timer(QUIT_DEADLINE_S * 0.75, hard_exit).start()
+        timer = threading.Timer(QUIT_DEADLINE_S * 0.75, hard_exit)
+        timer.daemon = True
+        timer.start()
         if self.icon is not None:
             try:
                 self.icon.stop()

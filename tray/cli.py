@@ -35,6 +35,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         args = _parser().parse_args(argv)
     except SystemExit as stop:  # argparse already printed the one-line usage error
         return int(stop.code or 0) and int(ExitCode.USAGE)
+    _use_locale_clock()
     if getattr(args, "config_dir", None):
         env["CLAUDE_CONFIG_DIR"] = args.config_dir
     try:
@@ -44,6 +45,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return int(error.exit_code)
     except KeyboardInterrupt:
         return 130
+
+
+def _use_locale_clock() -> None:
+    """Reset times follow the user's locale (24 h or 12 h clock)."""
+    import locale
+
+    try:
+        locale.setlocale(locale.LC_TIME, "")
+    except locale.Error:
+        pass
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ def status_text(state: CachedState, now: datetime, *, credentials_problem: str |
     if not state.has_data and state.last_error is None and credentials_problem is None:
         return "No usage recorded yet: run `claude-tray refresh`, or start the tray with `claude-tray`."
     view = build_view(state, now, credentials_problem=credentials_problem)
-    source = f" (source: {state.source})" if state.source else ""
+    source = " (source: oh-my-claude)" if state.source == "oh-my-claude" else ""
     return "\n".join((*view.lines, view.status_line + source))
 
 
