@@ -1,0 +1,134 @@
+"""Shared pieces of the benchmark: statistics, the scratch home with a realistic cache, figures as values."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT.parent / "shared" / "fixtures"
+VENV_PYTHON = Path(sys.executable)  # command and baseline run on the same interpreter
+CONSOLE_SCRIPT = VENV_PYTHON.parent / "claude-tray"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+HISTORY_MINUTES = 720  # a tray that has run for 12 h keeps this many readings: the heaviest cache to parse
+
+
+@dataclass(frozen=True)
+class Stats:
+    median: float
+    min: float
+    max: float
+    n: int
+
+    @classmethod
+    def of(cls, samples: list[float]) -> Stats:
+        return cls(statistics.median(samples), min(samples), max(samples), len(samples))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One row of the table: the subject and its baseline measured in the same run, and the verdict."""
+
+    id: str
+    name: str
+    unit: str
+    subject: Stats
+    baseline_name: str | None = None
+    baseline: Stats | None = None
+    ratio: Stats | None = None  # subject_i / baseline_i over interleaved repeats
+    target: str = ""
+    meets: bool | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def paired(subject: list[float], baseline: list[float]) -> Stats:
+    """Ratios of runs made side by side (interleaved), so drift in machine load cancels out."""
+    return Stats.of([s / b for s, b in zip(subject, baseline) if b > 0])
+
+
+def write_credentials(home: Path) -> None:
+    target = home / ".claude" / ".credentials.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes((FIXTURES / "credentials" / "pro_valid.json").read_bytes())
+    target.chmod(0o600)
+
+
+def write_fresh_cache(cache_file: Path, now: datetime, *, five: float = 47.0, seven: float = 21.0,
+                      history: int = HISTORY_MINUTES) -> None:
+    """A cache as our writer leaves it after 12 h of one reading a minute, fresh at `now`.
+
+    `unchanged_count` is past the stretch threshold, so the gate's interval is 5 minutes: a tray started on
+    it has nothing to fetch for 5 minutes, which is what "ticks, no fetch" needs.
+    """
+    from dataclasses import replace
+
+    from tray import cache
+    from tray.history import append_reading
+    from tray.state import CachedState, GateState
+    from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+
+    usage = Usage(
+        five_hour=UsageWindow("five_hour", "5-hour", five, now + timedelta(hours=2, minutes=13), FIVE_HOURS),
+        seven_day=UsageWindow("seven_day", "7-day", seven, now + timedelta(days=3), SEVEN_DAYS),
+        models=(UsageWindow("seven_day_sonnet", "7-day Sonnet", 3.0, now + timedelta(days=3), SEVEN_DAYS),),
+    )
+    readings: tuple = ()
+    for minute in range(history, 0, -1):
+        readings = append_reading(readings, usage, now - timedelta(minutes=minute))
+    state = CachedState(usage=usage, fetched_at=now, source="api", plan="pro",
+                        gate=GateState(unchanged_count=8, interval_s=300.0), history=readings)
+    cache_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    cache.update_state(cache_file, lambda current: replace(state, notified=current.notified), now=now)
+
+
+def scratch_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a user whose home is `home`: nothing of the real user's Claude set-up leaks in."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("CLAUDE_", "PYSTRAY_")) and k not in ("PYTHONPATH",)}
+    env.update(HOME=str(home), **extra)
+    return env
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def machine() -> dict:
+    import platform
+
+    info: dict = {"python": platform.python_version(), "implementation": platform.python_implementation(),
+                  "platform": platform.platform(), "cores": os.cpu_count()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        info["cpu"] = platform.processor() or "unknown"
+    try:
+        info["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
+    from importlib import metadata
+
+    for dist in ("Pillow", "pystray", "PyGObject", "python-xlib", "schedule", "claude-usage-tray"):
+        try:
+            info[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            info[dist] = None
+    return info
+
+
+def dump(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, sort_keys=False) + "\n")
