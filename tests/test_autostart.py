@@ -369,7 +369,7 @@ def test_windows_prefers_a_launcher_without_a_console_window(tmp_path: Path) -> 
         str(tmp_path / "claude-tray-gui.exe"), "run")
 
 
-@pytest.mark.parametrize("where", ["temp", "build", "_MEI12345"])
+@pytest.mark.parametrize("where", ["temp", "build", "_MEI12345", "AppTranslocation"])
 def test_a_temporary_or_build_path_is_never_registered(tmp_path: Path, where: str) -> None:
     exe = tmp_path / "x" / where / "claude-tray" if where != "temp" else tmp_path / "claude-tray"
     with pytest.raises(AutostartError, match="temporary or build folder"):

@@ -64,8 +64,9 @@ def _refuse_transient(program: str, temp_dir: str | None) -> None:
     except OSError:
         candidates, temp_resolved = {path}, temp
     in_temp = any(temp_resolved == p or temp_resolved in p.parents for p in candidates)
-    # PyInstaller one-file unpacks into `_MEI…`; setuptools and PyInstaller build into `build/`.
-    in_build = any(part == "build" or part.startswith("_MEI") for part in path.parts[:-1])
+    # PyInstaller one-file unpacks into `_MEI…`; setuptools and PyInstaller build into `build/`; macOS runs
+    # a quarantined app from a random read-only `AppTranslocation` copy until it is moved to /Applications.
+    in_build = any(part in ("build", "AppTranslocation") or part.startswith("_MEI") for part in path.parts[:-1])
     if in_temp or in_build:
         raise AutostartError(
             f"Not registering {program} to start at login: it is in a temporary or build folder that will "
