@@ -14,7 +14,6 @@ import copy
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from datetime import datetime
@@ -55,7 +54,38 @@ def read_cache(path: Path) -> dict[str, Any]:
 
 
 def read_state(path: Path) -> CachedState:
-    return state_from_cache(read_cache(path))
+    """The cache as values. The tray asks every minute; an unchanged file is not parsed again (a 12-hour
+    history is ~2000 timestamps: parsing it was most of a tick's CPU)."""
+    signature = _signature(path)
+    remembered = _parsed.get(str(path))
+    if signature is not None and remembered is not None and remembered[0] == signature:
+        return remembered[1]
+    state = state_from_cache(read_cache(path))
+    if signature is not None and _settled(signature):
+        if len(_parsed) >= _PARSED_PATHS:
+            _parsed.clear()
+        _parsed[str(path)] = (signature, state)
+    return state
+
+
+# path -> (file signature, state): what `read_state` parsed last, per file
+_parsed: dict[str, tuple[tuple[int, ...], CachedState]] = {}
+_PARSED_PATHS = 8
+# A file changed this recently may change again within the filesystem's timestamp granularity (ext4 uses a
+# coarse clock) keeping the same size: its signature proves nothing yet ("racy" entries, as git calls them).
+_SETTLE_NS = 2_000_000_000
+
+
+def _signature(path: Path) -> tuple[int, ...] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _settled(signature: tuple[int, ...]) -> bool:
+    return time.time_ns() - max(signature[3], signature[4]) > _SETTLE_NS
 
 
 def _read_for_update(path: Path) -> dict[str, Any]:
@@ -167,8 +197,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     target = Path(os.path.realpath(path))
     tmp_name: str | None = None
     try:
-        # mkstemp creates the file 0600, which is the cache's contract.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp_name = _create_temp(target)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
@@ -186,6 +215,23 @@ def _write_atomically(path: Path, data: bytes) -> None:
             except OSError:
                 pass
     _fsync_folder(target.parent)
+
+
+# What tempfile.mkstemp does, without importing tempfile (random, shutil, bz2, lzma…: milliseconds that
+# `claude-tray statusline` would pay on every prompt).
+_TEMP_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_BINARY", 0))
+
+
+def _create_temp(target: Path) -> tuple[int, str]:
+    """A new, exclusive temp file next to `target`, created 0600 (the cache's contract)."""
+    for _ in range(100):
+        name = os.path.join(target.parent, f".{target.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(name, _TEMP_FLAGS, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {target}")
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
 
-from tray.errors import ExitCode, TrayError, UsageError
-
+# Nothing but os and sys at import: `typing` and the error enum cost the status line milliseconds it
+# runs in on every prompt. Annotations are strings (PEP 563), so their names need not exist at runtime.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Mapping, Sequence
 
 PROG = "claude-tray"
 
@@ -27,6 +27,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         from tray.statusline import main as statusline_main
 
         return statusline_main(env=env)
+    from tray.errors import ExitCode, TrayError
+
     if argv[:1] == ["_debug-view"]:  # the tray's "Show debug error" window, in its own process
         from tray.desktop import debug_view_main
 
@@ -126,6 +128,7 @@ def _cmd_run(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
     from tray import cache
+    from tray.errors import ExitCode
     from tray.paths import cache_path
     from tray.report import status_json, status_text
 
@@ -143,6 +146,7 @@ def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 def _cmd_refresh(args: argparse.Namespace, env: dict[str, str]) -> int:
     from tray import cache
+    from tray.errors import ExitCode
     from tray.fetch import run_fetch
     from tray.gate import clamp_interval
     from tray.paths import cache_path
@@ -176,6 +180,7 @@ def _cmd_doctor(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 def _cmd_autostart(args: argparse.Namespace, env: dict[str, str]) -> int:
     from tray.autostart import get_backend
+    from tray.errors import ExitCode
 
     backend = get_backend(env=env)
     if args.action == "enable":
@@ -191,6 +196,7 @@ def _cmd_autostart(args: argparse.Namespace, env: dict[str, str]) -> int:
 def _cmd_render(args: argparse.Namespace, env: dict[str, str]) -> int:
     from pathlib import Path
 
+    from tray.errors import ExitCode, UsageError
     from tray.look import Look, RingSpec
 
     try:
@@ -217,6 +223,8 @@ def _cmd_render(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 
 def _env_interval(env: Mapping[str, str]) -> float | None:
+    from tray.errors import UsageError
+
     raw = env.get("CLAUDE_TRAY_INTERVAL", "").strip()
     if not raw:
         return None
