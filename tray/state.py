@@ -262,7 +262,10 @@ def _same_main_figures(a: Usage, b: Usage) -> bool:
 def _percent(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a JSON integer too big for a float (another tool wrote it): absent
+        return None
     return number if number == number and abs(number) != float("inf") else None
 
 

@@ -20,6 +20,7 @@ SEVEN_DAYS = timedelta(days=7)
 
 _MODEL_NAMES = {"opus": "Opus", "sonnet": "Sonnet", "oauth_apps": "OAuth apps", "cowork": "Cowork"}
 _KNOWN_TOP_KEYS = ("five_hour", "seven_day", "extra_usage", "limits")
+_MAX_PERIOD_S = 366 * 86400  # no rate-limit window is longer than a year
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,8 @@ class UsageWindow:
             label=label,
             utilization=utilization,
             resets_at=parse_timestamp(raw.get("resets_at")),
-            period=timedelta(seconds=period) if period and period > 0 else SEVEN_DAYS,
+            # Bounded: a huge number (another tool's garbage) would overflow timedelta.
+            period=timedelta(seconds=period) if period and 0 < period <= _MAX_PERIOD_S else SEVEN_DAYS,
             severity=severity if isinstance(severity, str) else None,
         )
 
@@ -227,5 +229,8 @@ def _extra(payload: Mapping[str, Any]) -> ExtraUsage | None:
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # JSON integers have no size limit; one too big for a float is no percentage
+        return None
     return number if math.isfinite(number) else None
