@@ -9,17 +9,31 @@ from datetime import datetime, timezone
 # Python 3.9/3.10 fromisoformat accepts only 0, 3 or 6 fraction digits and no "Z".
 _FRACTION = re.compile(r"\.(\d+)")
 _EPOCH_MS_THRESHOLD = 1e11  # seconds since epoch stay below this until the year 5138
+# No reset, fetch or expiry lies outside these years. A moment near datetime's own limits (year 1 or
+# 9999, which any tool may write) would overflow the first `now + period` or local-time conversion that
+# a reader does with it, so it reads as "no time" like any other nonsense (found by fuzzing the cache).
+_FIRST_YEAR, _LAST_YEAR = 1970, 2999
 
 
 def parse_timestamp(value: object) -> datetime | None:
     """ISO-8601 text (with or without fraction/offset; naive means UTC) or epoch seconds/milliseconds.
 
-    Returns an aware UTC datetime, or None for anything else. Never raises.
+    Returns an aware UTC datetime between 1970 and 2999, or None for anything else. Never raises.
     """
+    moment = _parse(value)
+    if moment is None or not _FIRST_YEAR <= moment.year <= _LAST_YEAR:
+        return None
+    return moment
+
+
+def _parse(value: object) -> datetime | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
-        return _from_epoch(float(value))
+        try:
+            return _from_epoch(float(value))
+        except OverflowError:  # an integer too big for a float is no moment
+            return None
     if not isinstance(value, str):
         return None
     text = value.strip()
