@@ -51,7 +51,7 @@ def parse_credentials(text: str, *, source: str, where: str) -> Credentials:
     """
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting too deep for json (not a ValueError)
         # `from None`: a JSONDecodeError keeps the whole document, token included, in `.doc`.
         raise CredentialsMalformed(
             f"Claude Code's credentials in {where} are not valid JSON (empty, or caught mid-write): "
