@@ -9,6 +9,7 @@ and it never fails loudly — a status line that prints a traceback breaks the u
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
@@ -82,7 +83,7 @@ def main(
     try:
         if stdin is not None and not stdin.isatty():
             payload = json.loads(stdin.read(MAX_STDIN) or "null")
-    except (ValueError, OSError, UnicodeDecodeError):
+    except (ValueError, RecursionError, OSError, UnicodeDecodeError):  # json raises RecursionError on deep nesting
         payload = None
     usage = usage_from_stdin(payload)
     state = None
@@ -101,9 +102,16 @@ def _window(raw: object, key: str, label: str, period) -> UsageWindow | None:
     if not isinstance(raw, Mapping):
         return None
     value = raw.get("used_percentage")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return UsageWindow(key, label, float(value), parse_timestamp(raw.get("resets_at")), period)
+    try:
+        percent = float(value)
+    except OverflowError:  # an integer too big for a float
+        return None
+    # Python's json reads `Infinity` and `NaN`: no percentage, and Infinity would crash the printed line.
+    if not math.isfinite(percent):
+        return None
+    return UsageWindow(key, label, percent, parse_timestamp(raw.get("resets_at")), period)
 
 
 def _pct(window: UsageWindow | None) -> str:
