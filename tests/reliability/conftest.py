@@ -71,3 +71,21 @@ def home_factory(tmp_path_factory: pytest.TempPathFactory, fixtures: Path) -> Ca
         return home
 
     return make
+
+
+def tray_env(home: Path, url: str | None = None, **extra: str) -> dict[str, str]:
+    """The environment a tray process of `home` sees: PATH without `claude`, so the User-Agent is fixed."""
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    if url:
+        env["CLAUDE_TRAY_API_URL"] = url
+    env.update(extra)
+    return env
+
+
+def cache_of(home: Path) -> Path:
+    return home / ".claude" / "oh-my-claude" / ".usage_cache"
+
+
+def temp_files(folder: Path) -> list[str]:
+    """Our writers' leftovers: `.usage_cache.*.tmp` temp files."""
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp")) if folder.is_dir() else []
