@@ -100,6 +100,17 @@ def test_the_deb_control_has_our_version_light_depends_and_no_maintainer_scripts
     assert not {"postinst", "preinst", "postrm", "prerm"} & set(info.split())
 
 
+def test_the_program_carries_every_linux_tray_backend_and_its_libraries(deb: Path, tmp_path: Path) -> None:
+    # Without GTK and Ayatana inside, pystray falls back to xorg, which has no menu at all (TRAY-TESTING.md).
+    _run(["dpkg-deb", "-x", str(deb), str(tmp_path)])
+    listing = _run([sys.executable, "-m", "PyInstaller.utils.cliutils.archive_viewer", "--recursive", "--brief",
+                    str(tmp_path / "usr" / "bin" / "claude-tray")]).stdout
+    for name in ("pystray._xorg", "pystray._gtk", "pystray._appindicator", "tray.autostart.linux",
+                 "gi_typelibs/Gtk-3.0.typelib", "gi_typelibs/AyatanaAppIndicator3-0.1.typelib",
+                 "libayatana-appindicator3.so.1"):
+        assert name in listing, name
+
+
 def test_the_installed_program_prints_its_version(installed: Path) -> None:
     done = _run([str(installed), "--version"])
     assert done.returncode == 0
