@@ -1,6 +1,8 @@
 """The shared cache file: tolerant reads, locked atomic writes (SPEC §3). Standard library only.
 
-`claude-tray statusline` imports this module, so it must never import anything third-party.
+`claude-tray statusline` imports this module, so it must never import anything third-party, and it
+imports the value model, the lock and pathlib only when a function needs them: printing the status line
+from the cache needs none of them.
 
 The file is shared with oh-my-claude's status line, which rewrites it whole and non-atomically (and
 knows nothing of our lock). So: readers never lock and read anything odd as "no data"; writers take the
@@ -10,20 +12,19 @@ that our readers never see a half-written file of ours.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import sys
 import time
-from collections.abc import Mapping
-from datetime import datetime
-from pathlib import Path
-from typing import Any, Callable
 
-from tray.errors import CacheError
-from tray.lock import DEFAULT_TIMEOUT_S, FileLock
-from tray.paths import lock_path
-from tray.state import CachedState, shared_keys, state_from_cache
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+    from pathlib import Path
+    from typing import Any, Callable
+
+    from tray.state import CachedState
 
 OUR_KEYS = frozenset({"tray", "pro", "updated_at"})
 MAX_CACHE_BYTES = 8 * 1024 * 1024  # a cache is a few kB; anything this big is not ours to parse
@@ -34,7 +35,7 @@ _SETTLE_WAIT_S = 0.02  # oh-my-claude's whole rewrite takes well under a millise
 _replace: Callable[[str, str], None] = os.replace
 
 
-def read_cache(path: Path) -> dict[str, Any]:
+def read_cache(path: Path | str) -> dict[str, Any]:
     """The decoded cache, or {} when it is missing, empty, truncated, not JSON or not an object.
 
     Never locks (a status line must not wait) and never raises.
@@ -60,6 +61,8 @@ def read_state(path: Path) -> CachedState:
     remembered = _parsed.get(str(path))
     if signature is not None and remembered is not None and remembered[0] == signature:
         return remembered[1]
+    from tray.state import state_from_cache
+
     state = state_from_cache(read_cache(path))
     if signature is not None and _settled(signature):
         if len(_parsed) >= _PARSED_PATHS:
@@ -118,7 +121,7 @@ def update_cache(
     path: Path,
     mutate: Callable[[dict[str, Any]], Mapping[str, object]],
     *,
-    lock_timeout: float = DEFAULT_TIMEOUT_S,
+    lock_timeout: float | None = None,
 ) -> dict[str, Any]:
     """Under the lock, re-read the cache, apply `mutate`'s top-level keys, replace the file atomically.
 
@@ -127,11 +130,18 @@ def update_cache(
     Every other key is written back exactly as re-read. Returns the dict written.
     Raises CacheError (one sentence; the old file intact, no temp file left) when it cannot write.
     """
+    from pathlib import Path
+
+    from tray.lock import DEFAULT_TIMEOUT_S, FileLock
+    from tray.paths import lock_path
+
     path = Path(path)
     _ensure_folder(path.parent)
-    with FileLock(lock_path(path), timeout=lock_timeout):
+    with FileLock(lock_path(path), timeout=DEFAULT_TIMEOUT_S if lock_timeout is None else lock_timeout):
         # Re-read under the lock: another writer of ours may have changed the file since the caller looked.
         current = _read_for_update(path)
+        import copy
+
         changes = dict(mutate(copy.deepcopy(current)))
         foreign = sorted(set(changes) - OUR_KEYS)
         if foreign:
@@ -142,6 +152,8 @@ def update_cache(
             # allow_nan=False: NaN is not JSON and would break `jq .pro` for oh-my-claude's users.
             data = (json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
         except (TypeError, ValueError) as e:
+            from tray.errors import CacheError
+
             raise CacheError(
                 f"Could not encode the usage cache ({e}); the previous copy is unchanged."
             ) from e
@@ -154,10 +166,11 @@ def update_state(
     change: Callable[[CachedState], CachedState],
     *,
     now: datetime,
-    lock_timeout: float = DEFAULT_TIMEOUT_S,
+    lock_timeout: float | None = None,
 ) -> CachedState:
     """`update_cache` in terms of values: the current state -> `change` -> our keys. Returns the state as
     a reader will now see it."""
+    from tray.state import shared_keys, state_from_cache
 
     def mutate(current: dict[str, Any]) -> Mapping[str, object]:
         return shared_keys(change(state_from_cache(current)), now)
@@ -179,6 +192,8 @@ def _ensure_folder(folder: Path) -> None:
         except FileExistsError:
             continue  # another process created it a moment ago
         except OSError as e:
+            from tray.errors import CacheError
+
             raise CacheError(
                 f"Could not create the cache folder {directory} ({e.strerror or e}); check its permissions."
             ) from e
@@ -194,6 +209,8 @@ def _exists(path: Path) -> bool:
 def _write_atomically(path: Path, data: bytes) -> None:
     """Temp file in the same folder (0600), fsync, rename over the target, fsync the folder."""
     # Write through a symlinked cache (dotfile setups) instead of replacing the link with a file.
+    from pathlib import Path
+
     target = Path(os.path.realpath(path))
     tmp_name: str | None = None
     try:
@@ -205,6 +222,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
         _replace(tmp_name, str(target))
         tmp_name = None
     except OSError as e:
+        from tray.errors import CacheError
+
         raise CacheError(
             f"Could not write the usage cache {path} ({e.strerror or e}); the previous copy is unchanged."
         ) from e

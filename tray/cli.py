@@ -33,10 +33,12 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         from tray.desktop import debug_view_main
 
         return debug_view_main(argv[1] if len(argv) > 1 else PROG, sys.stdin)
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as stop:  # argparse already printed the one-line usage error
-        return int(stop.code or 0) and int(ExitCode.USAGE)
+    args = _plain_status(argv)
+    if args is None:
+        try:
+            args = _parser().parse_args(argv)
+        except SystemExit as stop:  # argparse already printed the one-line usage error
+            return int(stop.code or 0) and int(ExitCode.USAGE)
     _use_locale_clock()
     if getattr(args, "config_dir", None):
         env["CLAUDE_CONFIG_DIR"] = args.config_dir
@@ -47,6 +49,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return int(error.exit_code)
     except KeyboardInterrupt:
         return 130
+
+
+def _plain_status(argv: list[str]) -> argparse.Namespace | None:
+    """`status` and `status --json` as argparse would parse them. Bars and scripts poll `status`, and
+    importing argparse and building the parser cost more than the command itself."""
+    if argv not in (["status"], ["status", "--json"]):
+        return None
+    from types import SimpleNamespace
+
+    return SimpleNamespace(handler=_cmd_status, json=len(argv) == 2, config_dir=None)  # type: ignore[return-value]
 
 
 def _use_locale_clock() -> None:

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from tray.look import Level, Look, RingSpec, level_of
 
@@ -266,6 +266,8 @@ def render_to_file(path: Path, spec: RingSpec, size: int, *, theme: str = "dark"
 def contact_sheet(sizes: tuple[int, ...] = SIZES) -> Image.Image:
     """Every sample at every size on a dark and a light panel, 1:1, plus the smallest size zoomed 4× with
     nearest neighbour, in colour and in greyscale: one picture to review the icon by."""
+    from PIL import ImageFont  # only the contact sheet writes text; the tray never needs fonts
+
     font = ImageFont.load_default(size=13)
     small, zoom, pad = min(sizes), 4, 10
     cell = max(max(sizes), small * zoom) + pad

@@ -4,6 +4,11 @@ Claude Code (≥ 2.1.80) pipes a JSON object to this command on every prompt; it
 same figures the usage endpoint gives, so we record them in the shared cache and the tray needs no
 request of its own. This path runs very often: standard library only (a test proves it), no network,
 and it never fails loudly — a status line that prints a traceback breaks the user's prompt.
+
+Speed: without figures on stdin (Claude Code before 2.1.80, or a prompt without them) the line comes
+straight from the cache's JSON (`line_from_cache`), with no value model, dataclasses or pathlib loaded, so
+it costs about what the simplest Python script reading two JSON documents costs. Recording figures needs
+the model and the locked write, and loads them then.
 """
 
 from __future__ import annotations
@@ -11,24 +16,23 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Mapping
-from dataclasses import replace
-from datetime import datetime, timezone
-from typing import IO
+from collections.abc import Mapping  # already loaded with json (re -> functools -> collections)
 
-from tray import cache
-from tray.errors import TrayError
-from tray.history import append_reading
-from tray.paths import cache_path
-from tray.state import CachedState
-from tray.timeparse import parse_timestamp
-from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import IO
+
+    from tray.state import CachedState
+    from tray.usage import Usage, UsageWindow
 
 MAX_STDIN = 1 << 20
 
 
 def usage_from_stdin(payload: object) -> Usage | None:
     """The `rate_limits` object as a partial Usage (5-hour and 7-day only), or None if absent."""
+    from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage
+
     if not isinstance(payload, Mapping):
         return None
     limits = payload.get("rate_limits")
@@ -43,6 +47,11 @@ def usage_from_stdin(payload: object) -> Usage | None:
 
 def record(cache_file, usage: Usage, now: datetime) -> CachedState:
     """Merge the status line's windows into the cache; per-model windows and extra usage are kept."""
+    from dataclasses import replace
+
+    from tray import cache
+    from tray.history import append_reading
+    from tray.usage import Usage
 
     def change(current: CachedState) -> CachedState:
         base = current.usage or Usage()
@@ -66,7 +75,33 @@ def format_line(state: CachedState) -> str:
     usage = state.usage
     five = usage.five_hour if usage else None
     seven = usage.seven_day if usage else None
-    return f"5h:{_pct(five)} 7d:{_pct(seven)}"
+    return _line(five.utilization if five else None, seven.utilization if seven else None)
+
+
+def line_from_cache(raw: object) -> str:
+    """`format_line(state_from_cache(raw))`, read from the decoded file without building the state.
+
+    The same rule as `tray.state.state_from_cache` for the two figures shown: ours, unless oh-my-claude's
+    `pro` block is valid and newer than our reading (or ours is absent); when `pro` wins with the same
+    whole percentages, the printed line is the same either way.
+    """
+    if not isinstance(raw, Mapping):
+        return _line(None, None)
+    section = raw.get("tray")
+    if not isinstance(section, Mapping):
+        section = {}
+    ours = section.get("usage")
+    five = seven = None
+    if isinstance(ours, Mapping):
+        five, seven = _stored_percent(ours.get("five_hour")), _stored_percent(ours.get("seven_day"))
+    pro = raw.get("pro")
+    if isinstance(pro, Mapping):
+        pro_five, pro_seven = _number(pro.get("five_hour_pct")), _number(pro.get("seven_day_pct"))
+        if pro_five is not None and pro_seven is not None and (
+            not isinstance(ours, Mapping) or _later(raw.get("updated_at"), section.get("fetched_at"))
+        ):
+            five, seven = pro_five, pro_seven
+    return _line(five, seven)
 
 
 def main(
@@ -77,28 +112,55 @@ def main(
 ) -> int:
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
-    now = now or datetime.now(timezone.utc)
-    cache_file = cache_path(env)
     payload: object = None
     try:
         if stdin is not None and not stdin.isatty():
             payload = json.loads(stdin.read(MAX_STDIN) or "null")
     except (ValueError, RecursionError, OSError, UnicodeDecodeError):  # json raises RecursionError on deep nesting
         payload = None
-    usage = usage_from_stdin(payload)
-    state = None
-    if usage is not None:
-        try:
-            state = record(cache_file, usage, now)
-        except TrayError:
-            state = CachedState(usage=usage, fetched_at=now, source="statusline")  # read-only disk: still show it
-    if state is None:
-        state = cache.read_state(cache_file)
+    usage = usage_from_stdin(payload) if _may_hold_figures(payload) else None
+    if usage is None:
+        from tray.cache import read_cache
+        from tray.paths import cache_path_str
+
+        stdout.write(line_from_cache(read_cache(cache_path_str(env))) + "\n")
+        return 0
+    from datetime import datetime, timezone
+
+    from tray.errors import TrayError
+    from tray.paths import cache_path
+
+    now = now or datetime.now(timezone.utc)
+    try:
+        state = record(cache_path(env), usage, now)
+    except TrayError:
+        from tray.state import CachedState
+
+        state = CachedState(usage=usage, fetched_at=now, source="statusline")  # read-only disk: still show it
     stdout.write(format_line(state) + "\n")
     return 0
 
 
+def _may_hold_figures(payload: object) -> bool:
+    """False when `usage_from_stdin` would surely find nothing: then the model need not be loaded."""
+    if not isinstance(payload, Mapping):
+        return False
+    limits = payload.get("rate_limits")
+    if not isinstance(limits, Mapping):
+        return False
+    for key in ("five_hour", "seven_day"):
+        window = limits.get(key)
+        if isinstance(window, Mapping):
+            value = window.get("used_percentage")
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return True
+    return False
+
+
 def _window(raw: object, key: str, label: str, period) -> UsageWindow | None:
+    from tray.timeparse import parse_timestamp
+    from tray.usage import UsageWindow
+
     if not isinstance(raw, Mapping):
         return None
     value = raw.get("used_percentage")
@@ -114,5 +176,36 @@ def _window(raw: object, key: str, label: str, period) -> UsageWindow | None:
     return UsageWindow(key, label, percent, parse_timestamp(raw.get("resets_at")), period)
 
 
-def _pct(window: UsageWindow | None) -> str:
-    return f"{int(window.utilization)}%" if window is not None else "--"
+def _line(five: float | None, seven: float | None) -> str:
+    return f"5h:{_pct(five)} 7d:{_pct(seven)}"
+
+
+def _pct(percent: float | None) -> str:
+    return f"{int(percent)}%" if percent is not None else "--"
+
+
+def _stored_percent(window: object) -> float | None:
+    """A window as `UsageWindow.from_dict` reads it: only its utilization, None where it reads None."""
+    if not isinstance(window, Mapping):
+        return None
+    if not isinstance(window.get("key"), str) or not isinstance(window.get("label"), str):
+        return None
+    return _number(window.get("utilization"))
+
+
+def _number(value: object) -> float | None:
+    """As `tray.usage._number` and `tray.state._percent`: a finite float, or None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _later(updated_at: object, fetched_at: object) -> bool:
+    from tray.timeparse import parse_timestamp
+
+    updated, fetched = parse_timestamp(updated_at), parse_timestamp(fetched_at)
+    return updated is not None and fetched is not None and updated > fetched
