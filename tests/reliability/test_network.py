@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import socket
 import ssl
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -104,12 +105,19 @@ def test_an_untrusted_certificate_fails_and_the_request_is_never_sent(home_facto
 
 
 def test_https_to_a_plain_http_server_never_downgrades(home_factory, figures) -> None:
-    def plain_http(conn: socket.socket) -> None:
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+    seen = bytearray()
 
-    with RawServer(plain_http) as server:
-        url = f"https://127.0.0.1:{server.port}/u"
+    def plain_http(listener: socket.socket) -> None:
+        conn, _ = listener.accept()
+        with conn:
+            seen.extend(conn.recv(65536))  # the first thing the client says
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        server = threading.Thread(target=plain_http, args=(listener,), daemon=True)
+        server.start()
+        url = f"https://127.0.0.1:{listener.getsockname()[1]}/u"
         assert_failed_politely(home_factory(), NetworkError, url, figures, "no_downgrade")
-        seen = b"".join(server.requests)
+        server.join(timeout=10)
     # What reached the server is a TLS ClientHello, never an HTTP request carrying the token.
     assert b"Authorization" not in seen and TOKEN_CORE.encode() not in seen and b"GET " not in seen
