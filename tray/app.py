@@ -84,6 +84,7 @@ class TrayApp:
         self._jobs: queue.Queue[bool] = queue.Queue()
         self._pending = threading.Event()
         self._write_lock = threading.Lock()
+        self.ui_lock = threading.Lock()  # xorg updates the X connection from the calling thread: one at a time
         self.stopping = threading.Event()
         self.autostart_enabled = False
 
@@ -106,6 +107,10 @@ class TrayApp:
         return view
 
     def _push(self, view: MenuView) -> None:
+        with self.ui_lock:
+            self._push_locked(view)
+
+    def _push_locked(self, view: MenuView) -> None:
         icon, previous = self.icon, self.view
         self.view = view
         if icon is None or self.stopping.is_set():
@@ -246,6 +251,9 @@ class TrayApp:
         timer.daemon = True
         timer.start()
         if self.icon is not None:
+            got = self.ui_lock.acquire(timeout=QUIT_DEADLINE_S / 4)  # no icon update half-done while stopping
+            if got:
+                self.ui_lock.release()
             try:
                 self.icon.stop()
             except Exception as error:  # gtk raises a GError without a notification daemon

@@ -12,6 +12,7 @@ from tray.app import TrayApp, log, make_clock, quantized
 from tray.errors import DisplayUnavailable, UsageError
 from tray.gate import clamp_interval
 from tray.paths import cache_path
+from tray.theme import detect_theme
 
 NO_DISPLAY = (
     "No desktop to show a tray icon on ({why}); `claude-tray status` shows your usage in a terminal."
@@ -38,7 +39,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
     pystray = _import_pystray()
     app = TrayApp(
         env=env, cache_file=cache_file, base_interval=base_interval, clock=make_clock(env),
-        label=label or _label(env), quiet_hours=quiet, theme=env.get("CLAUDE_TRAY_THEME", "dark"),
+        label=label or _label(env), quiet_hours=quiet, theme=detect_theme(env),
         opaque=pystray.Icon.__module__.endswith("_xorg"),
     )
     backend = pystray.Icon.__module__.rsplit("_", 1)[-1]
@@ -66,6 +67,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         icon.visible = True  # type: ignore[attr-defined]
         shown.set()
         app.tick()
+        _redock_while_unembedded(icon, app)
 
     try:
         icon.run(setup=setup)
@@ -78,6 +80,32 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         raise DisplayUnavailable(NO_DISPLAY.format(why=f"the tray backend failed: {type(error).__name__}")) from error
     app.quit()
     return 0
+
+
+REDOCK_EVERY_S = 0.5
+REDOCK_TRIES = 20
+
+
+def _redock_while_unembedded(icon: object, app: TrayApp) -> None:
+    """xorg only: re-send the image while the tray host has not embedded the icon's window.
+
+    Measured under trayer: about one xorg start in ten leaves the window un-embedded (1×1, unmapped,
+    still a child of the root) until the next image update, which may be minutes away. pystray has no
+    public "am I docked?", so this peeks at the xorg backend's window; other backends have no `_window`.
+    """
+    window = getattr(icon, "_window", None)
+    display = getattr(icon, "_display", None)
+    if window is None or display is None:
+        return
+    root = display.screen().root
+    for _ in range(REDOCK_TRIES):
+        if app.stopping.wait(REDOCK_EVERY_S):  # polling our own window's parent: X sends us no event for it
+            return
+        with app.ui_lock:
+            if app.stopping.is_set() or window.query_tree().parent.id != root.id:
+                return
+            log.info("icon not embedded by the tray host yet; sending it again")
+            icon.icon = icon.icon  # type: ignore[attr-defined]
 
 
 def _schedule_loop(app: TrayApp, tick_seconds: float) -> None:

@@ -108,7 +108,8 @@ def tray_for(desktop: Desktop, usage: UsageServer, tmp_path: Path, fixtures: Pat
         env = {k: v for k, v in desktop.env.items()
                if k not in ("CLAUDE_CONFIG_DIR", "CLAUDE_TRAY_CACHE", "CLAUDE_TRAY_INTERVAL")}
         env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), CLAUDE_TRAY_API_URL=usage.url,
-                   PYSTRAY_BACKEND=backend, CLAUDE_TRAY_TICK_SECONDS="1")
+                   PYSTRAY_BACKEND=backend, CLAUDE_TRAY_TICK_SECONDS="1",
+                   CLAUDE_TRAY_THEME="light")  # trayer's panel is light grey
         tray = Tray(desktop, env, usage)
         started.append(tray)
         return tray
