@@ -153,7 +153,7 @@ def test_statusline_imports_only_the_standard_library(home, fixtures):
 
 
 def test_status_without_any_reading_says_what_to_do(home, fixtures, capsys):
-    assert main(["status"], env_for(home)) == 1
+    assert main(["status"], env_for(home)) == 3  # no credentials: SPEC §6
     assert "run `claude` to sign in" in capsys.readouterr().out
     install_credentials(home, fixtures / "credentials" / "pro_valid.json")
     assert main(["status"], env_for(home)) == 1

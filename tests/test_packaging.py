@@ -21,6 +21,8 @@ import tray
 from tests.conftest import IN_CI, ROOT, require_tool
 from tray.autostart.desktop_entry import parse_desktop_entry, split_exec
 
+pytestmark = pytest.mark.slow
+
 INSTALLED = Path("/usr/bin/claude-tray")
 DESKTOP_ENTRY = Path("/usr/share/applications/claude-usage-tray.desktop")
 # A deadline so a wedged build cannot hang the suite; not a timing assertion.

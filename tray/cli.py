@@ -153,7 +153,9 @@ def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
         print(json.dumps(status_json(state, now, credentials_problem=problem), indent=2))
     else:
         print(status_text(state, now, credentials_problem=problem))
-    return int(ExitCode.OK if state.has_data else ExitCode.FAILURE)
+    if state.has_data:
+        return int(ExitCode.OK)
+    return int(ExitCode.AUTH if problem else ExitCode.FAILURE)  # no reading, and no way to get one: exit 3
 
 
 def _cmd_refresh(args: argparse.Namespace, env: dict[str, str]) -> int:

@@ -143,7 +143,7 @@ def _autostart_check(env: Mapping[str, str]) -> Check:
         status = get_backend(env=env).status()
     except (TrayError, OSError, ImportError) as problem:
         return Check(WARN, f"Launch at login: unknown ({problem})")
-    return Check(OK, f"Launch at login: {status.detail}")
+    return Check(OK, status.detail)
 
 
 def _leftover_checks(env: Mapping[str, str]) -> list[Check]:
