@@ -42,3 +42,14 @@ def read_text(path: Path) -> str | None:
         return None
     except (OSError, UnicodeDecodeError) as e:
         raise AutostartError(f"Could not read {path} ({e}); fix or delete that file and try again.") from e
+
+
+def remove(path: Path) -> str:
+    """Delete our entry (already gone is fine) and say so; a failure raises AutostartError."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as e:
+        raise AutostartError(f"Could not remove {path} ({e}); delete it by hand.") from e
+    return f"Launch at login is off (removed {path})."

@@ -14,6 +14,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from tray.autostart import files
 from tray.autostart.base import APP_ID, AutostartBackend, AutostartState, AutostartStatus, CommandSource
 from tray.autostart.desktop_entry import (
     escape_string,
@@ -129,10 +130,4 @@ class XdgAutostart(AutostartBackend):
         if not is_true(parse_desktop_entry(text), MARKER_KEY):
             raise AutostartError(f"{self.path} was not written by claude-tray, so it was left alone; delete it "
                                  "yourself or turn it off in your desktop's startup settings.")
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError as e:
-            raise AutostartError(f"Could not remove {self.path} ({e}); delete it by hand.") from e
-        return f"Launch at login is off (removed {self.path})."
+        return files.remove(self.path)

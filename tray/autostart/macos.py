@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Callable
 
+from tray.autostart import files
 from tray.autostart.base import AutostartBackend, AutostartState, AutostartStatus, CommandSource
 from tray.autostart.files import read_text, write_atomically
 from tray.errors import AutostartError
@@ -143,10 +144,4 @@ class LaunchAgent(AutostartBackend):
         if self.load_now and self._loaded():
             # Booting out stops the tray launchd started: only when the caller asked for it.
             self.runner(["launchctl", "bootout", f"{self.domain}/{self.label}"])
-        try:
-            self.path.unlink()
-        except FileNotFoundError:
-            pass
-        except OSError as e:
-            raise AutostartError(f"Could not remove {self.path} ({e}); delete it by hand.") from e
-        return f"Launch at login is off (removed {self.path})."
+        return files.remove(self.path)
