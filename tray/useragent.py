@@ -12,9 +12,10 @@ import functools
 import os
 import re
 import shutil
-import signal
 import subprocess
 from collections.abc import Mapping
+
+from tray.subproc import kill_group
 
 FALLBACK_VERSION = "2.1.90"
 FALLBACK_USER_AGENT = f"claude-code/{FALLBACK_VERSION}"
@@ -68,25 +69,10 @@ def _installed_version(path: str, timeout: float) -> str | None:
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill(process)
+        kill_group(process)
         return None
     if process.returncode != 0:
         return None
     return parse_claude_version(output[:_MAX_OUTPUT].decode("utf-8", "replace"))
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    """Kill a hung `claude` and everything it started; do not wait on pipes a grandchild may still hold."""
-    try:
-        if os.name == "posix":
-            os.killpg(process.pid, signal.SIGKILL)
-        else:
-            process.kill()
-    except OSError:
-        pass
-    if process.stdout is not None:
-        process.stdout.close()
-    try:
-        process.wait(timeout=1.0)
-    except subprocess.TimeoutExpired:
-        pass

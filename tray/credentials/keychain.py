@@ -9,11 +9,12 @@ from __future__ import annotations
 import getpass
 import os
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+
+from tray.subproc import kill_group
 
 SERVICE = "Claude Code-credentials"
 DEFAULT_SECURITY = "/usr/bin/security"
@@ -92,27 +93,13 @@ def ask_keychain(
     try:
         output, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _kill(process)
+        kill_group(process)
         return KeychainAnswer(account, "timeout")
     if process.returncode == EXIT_NOT_FOUND:
         return KeychainAnswer(account, "not_found")
     if process.returncode != 0 or not output.strip() or len(output) > _MAX_OUTPUT:
         return KeychainAnswer(account, "failed")
     return KeychainAnswer(account, "found", _decode(output))
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    try:
-        if os.name == "posix":
-            os.killpg(process.pid, signal.SIGKILL)
-        else:
-            process.kill()
-    except OSError:
-        pass  # already gone
-    # Reap it, but do not read the pipe: a grandchild that escaped the group could hold it open forever.
-    process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
 
 
 def _decode(output: bytes) -> str:
