@@ -206,3 +206,9 @@ def test_run_without_a_display_says_so_and_names_status(home):
     assert result.returncode != 0
     assert "claude-tray status" in result.stderr
     assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_bad_interval_in_the_environment_is_a_one_sentence_usage_error(signed_in, capsys):
+    assert main(["refresh"], env_for(signed_in, CLAUDE_TRAY_INTERVAL="soon")) == 2
+    err = capsys.readouterr().err
+    assert "CLAUDE_TRAY_INTERVAL" in err and err.count("\n") == 1

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 
 from tray import __version__
 from tray.app import TrayApp, log, make_clock, quantized
-from tray.errors import DisplayUnavailable, UsageError
+from tray.errors import DisplayUnavailable
 from tray.gate import clamp_interval
 from tray.paths import cache_path
+from tray.settings import env_seconds
 from tray.theme import detect_theme
 
 NO_DISPLAY = (
@@ -24,7 +25,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
     from tray.backend import detect_backend
     from tray.desktop import InstanceLock, on_termination
 
-    base_interval = clamp_interval(interval if interval is not None else _env_float(env, "CLAUDE_TRAY_INTERVAL"))
+    base_interval = clamp_interval(interval if interval is not None else env_seconds(env, "CLAUDE_TRAY_INTERVAL"))
     quiet = _quiet_hours(quiet_hours)
     info = detect_backend(env)
     if info.display and sys.platform.startswith("linux"):
@@ -57,7 +58,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
     app._ring = ring
     on_termination(app.quit)
 
-    tick_seconds = _env_float(env, "CLAUDE_TRAY_TICK_SECONDS") or 60.0
+    tick_seconds = env_seconds(env, "CLAUDE_TRAY_TICK_SECONDS") or 60.0
     threading.Thread(target=app.worker, name="fetch", daemon=True).start()
     threading.Thread(target=_schedule_loop, args=(app, tick_seconds), name="tick", daemon=True).start()
 
@@ -130,16 +131,6 @@ def _import_pystray():
     except Exception as error:  # Xlib raises DisplayNameError / ConnectionClosedError, not ImportError
         raise DisplayUnavailable(NO_DISPLAY.format(why=f"cannot reach the display: {type(error).__name__}")) from error
     return pystray
-
-
-def _env_float(env: Mapping[str, str], name: str) -> float | None:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise UsageError(f"{name} must be a number of seconds, not {raw!r}.") from None
 
 
 def _quiet_hours(text: str | None):

@@ -165,12 +165,13 @@ def _cmd_refresh(args: argparse.Namespace, env: dict[str, str]) -> int:
     from tray.gate import clamp_interval
     from tray.paths import cache_path
     from tray.report import print_exchanges, status_text
+    from tray.settings import env_seconds
 
     now = _now()
     exchanges: list = []
     outcome = run_fetch(
         cache_path(env), now, env=env, manual=True, exchanges=exchanges if args.debug else None,
-        base_interval=clamp_interval(_env_interval(env)),
+        base_interval=clamp_interval(env_seconds(env, "CLAUDE_TRAY_INTERVAL")),
     )
     if args.debug:
         print_exchanges(exchanges, sys.stdout)
@@ -234,18 +235,6 @@ def _cmd_render(args: argparse.Namespace, env: dict[str, str]) -> int:
         raise UsageError(f"Could not write {out}: {error.strerror or error}.") from error
     print(f"Wrote {out} ({args.size}×{args.size}, {look.value}).")
     return int(ExitCode.OK)
-
-
-def _env_interval(env: Mapping[str, str]) -> float | None:
-    from tray.errors import UsageError
-
-    raw = env.get("CLAUDE_TRAY_INTERVAL", "").strip()
-    if not raw:
-        return None
-    try:
-        return float(raw)
-    except ValueError:
-        raise UsageError(f"CLAUDE_TRAY_INTERVAL must be a number of seconds, not {raw!r}.") from None
 
 
 def _credentials_problem(env: Mapping[str, str], now) -> str | None:
