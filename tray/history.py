@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
+from tray.projection import reset_event
 from tray.state import HISTORY_LIMIT, Reading
 from tray.usage import Usage
 
@@ -26,4 +28,9 @@ def append_reading(history: tuple[Reading, ...], usage: Usage, now: datetime) ->
         seven_day_resets_at=seven.resets_at if seven else None,
     )
     kept = tuple(r for r in history if r.at < now)
+    # A reset that did not follow the clock is remembered on the reading: the debug view names it and the
+    # projection restarts there (tray.projection).
+    event = reset_event(kept, reading)
+    if event:
+        reading = replace(reading, event=event)
     return (*kept, reading)[-HISTORY_LIMIT:]

@@ -1,0 +1,269 @@
+"""Foresight: at this pace, when does a window hit 100 %? Pure functions of (history, now); stdlib only.
+
+The history (SPEC §3) holds the 5-hour and 7-day figures of every reading. For each window:
+
+- Only the current period counts: a drop in usage, a moved `resets_at` or a recorded reset event starts a
+  new one, so a projection restarts after every reset, on schedule or not.
+- Readings from the future (the clock jumped back) and readings out of order are ignored.
+- No projection ("no confidence") with fewer than MIN_READINGS readings, a span shorter than
+  `min_span(period)`, a last reading older than `fresh_within`, no known reset, or usage already at 100 %.
+- The rate is the average over the period's readings (the usage curve between readings is taken as a
+  straight line, so a sleeping laptop's gap spreads what was used meanwhile over the gap instead of
+  inventing a burst). Its interval is the lowest and highest rate over equal time slices of the span:
+  bursty use gives a wide interval and "low" confidence.
+- Never past the reset: when the limit would come after `resets_at`, the answer is "lasts until reset".
+
+Reset events (Reading.event) are also classified here, when a reading is appended (`reset_event`):
+`early_reset` (a new period began before the announced reset, or the reset moved earlier),
+`surprise_reset` (usage dropped while the announced reset stayed put, or the reset moved later),
+`late_reset` (the old figures were still read well after the announced reset). An on-time reset is no
+event. The event text names the window: `five_hour:early_reset` (several separated by spaces).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tray.state import Reading
+from tray.usage import FIVE_HOURS, SEVEN_DAYS
+
+PERIODS = {"five_hour": FIVE_HOURS, "seven_day": SEVEN_DAYS}
+LABELS = {"five_hour": "5-hour", "seven_day": "7-day"}
+MIN_READINGS = 3
+DROP_TOLERANCE = 2.0  # points: the status line sends whole percents, the API fractions; less is no reset
+RESET_SLACK = timedelta(minutes=2)  # resets arrive as 16:59:59.6 from one source and 17:00:00 from another
+LATE_AFTER = timedelta(minutes=5)  # old figures this long after the announced reset: the reset came late
+FRESH_WITHIN = timedelta(minutes=10)  # the tray's own "stale" age: older readings project nothing
+SLICES = 4
+_HOUR = timedelta(hours=1)
+_STILL = 0.01  # %/h: slower than this is no burn at all
+RESET_KINDS = ("early_reset", "late_reset", "surprise_reset")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One reading of one window."""
+
+    at: datetime
+    percent: float
+    resets_at: datetime | None
+    event: str | None = None  # this window's reset kind, if the reading recorded one
+
+
+@dataclass(frozen=True)
+class Projection:
+    """When one window would hit 100 % at the pace of its current period."""
+
+    window: str  # "five_hour" or "seven_day"
+    percent: float  # the latest reading
+    rate: float  # percent per hour, averaged over the period's readings
+    rate_low: float  # the slowest and fastest slice of the period: the honest spread
+    rate_high: float
+    limit_at: datetime | None  # None: lasts until reset at this pace
+    earliest: datetime | None  # at rate_high; None: lasts until reset even then
+    latest: datetime | None  # at rate_low; None: lasts until reset at that rate
+    resets_at: datetime
+    since: datetime  # the first reading used
+    readings: int
+    confidence: str  # "high" (steady) or "low" (bursty, or few readings)
+
+    @property
+    def lasts_until_reset(self) -> bool:
+        return self.limit_at is None
+
+
+@dataclass(frozen=True)
+class ResetEvent:
+    """A reset that did not follow the clock, as recorded in the history."""
+
+    at: datetime  # the first reading of the new period
+    window: str
+    kind: str  # one of RESET_KINDS
+    announced: datetime | None  # when the old period said it would reset
+    percent_before: float
+    percent_after: float
+
+
+def min_span(period: timedelta) -> timedelta:
+    """10 minutes for the 5-hour window, an hour for the weekly one."""
+    return max(timedelta(minutes=10), period / 168)
+
+
+def window_points(history: Iterable[Reading], window: str, now: datetime) -> list[Point]:
+    """One window's readings in time order; from the future or out of order (a jumped clock): dropped."""
+    points: list[Point] = []
+    for reading in history:
+        percent, resets_at = _figures(reading, window)
+        if percent is None or reading.at > now or (points and reading.at <= points[-1].at):
+            continue
+        points.append(Point(reading.at, percent, resets_at, _event_for(reading.event, window)))
+    return points
+
+
+def starts_period(previous: Point, current: Point) -> bool:
+    """True when `current` is the first reading of a new period of the window."""
+    if current.event:
+        return True
+    if current.percent < previous.percent - DROP_TOLERANCE:
+        return True
+    before, after = previous.resets_at, current.resets_at
+    if (before is None) != (after is None):
+        return True  # a window that started, or one that ended and awaits the next message
+    return before is not None and after is not None and abs(after - before) > RESET_SLACK
+
+
+def current_period(points: Sequence[Point]) -> list[Point]:
+    start = 0
+    for i in range(1, len(points)):
+        if starts_period(points[i - 1], points[i]):
+            start = i
+    return list(points[start:])
+
+
+def project(
+    history: Iterable[Reading],
+    window: str,
+    now: datetime,
+    *,
+    fresh_within: timedelta = FRESH_WITHIN,
+) -> Projection | None:
+    """The projection for `window` ("five_hour" or "seven_day"), or None when there is no confidence."""
+    period = PERIODS.get(window)
+    if period is None:
+        return None
+    points = current_period(window_points(history, window, now))
+    if len(points) < MIN_READINGS:
+        return None
+    first, last = points[0], points[-1]
+    span = last.at - first.at
+    resets_at = last.resets_at
+    if (span < min_span(period) or now - last.at > fresh_within or resets_at is None or resets_at <= now
+            or last.percent >= 100):
+        return None
+    rate = max(0.0, (last.percent - first.percent) / (span / _HOUR))
+    slices = _slice_rates(points, SLICES)
+    low, high = min(min(slices), rate), max(max(slices), rate)
+    steady = len(points) >= 5 and high - low <= rate
+    return Projection(
+        window=window,
+        percent=last.percent,
+        rate=rate,
+        rate_low=low,
+        rate_high=high,
+        limit_at=_hits(last, rate, resets_at, now),
+        earliest=_hits(last, high, resets_at, now),
+        latest=_hits(last, low, resets_at, now),
+        resets_at=resets_at,
+        since=first.at,
+        readings=len(points),
+        confidence="high" if steady else "low",
+    )
+
+
+def projections(history: Sequence[Reading], now: datetime, *, fresh_within: timedelta = FRESH_WITHIN
+                ) -> dict[str, Projection]:
+    """Every window that has a projection, by key."""
+    found = {key: project(history, key, now, fresh_within=fresh_within) for key in PERIODS}
+    return {key: value for key, value in found.items() if value is not None}
+
+
+def reset_event(history: Sequence[Reading], reading: Reading) -> str | None:
+    """The event text for `reading` about to be appended after `history`: `five_hour:early_reset`, or None."""
+    found: list[str] = []
+    for window in PERIODS:
+        percent, resets_at = _figures(reading, window)
+        previous = next((p for p in reversed(window_points(history, window, reading.at))), None)
+        if percent is None or previous is None:
+            continue
+        current = Point(reading.at, percent, resets_at)
+        kind = _classify(previous, current)
+        if kind:
+            found.append(f"{window}:{kind}")
+    return " ".join(found) or None
+
+
+def reset_events(history: Sequence[Reading]) -> list[ResetEvent]:
+    """Every recorded reset that did not follow the clock, oldest first."""
+    events: list[ResetEvent] = []
+    last_seen: dict[str, Reading] = {}
+    for reading in history:
+        for window in PERIODS:
+            kind = _event_for(reading.event, window)
+            before = last_seen.get(window)
+            percent, _ = _figures(reading, window)
+            if kind and percent is not None:
+                announced = _figures(before, window)[1] if before else None
+                was = _figures(before, window)[0] if before else None
+                events.append(ResetEvent(reading.at, window, kind, announced,
+                                         was if was is not None else percent, percent))
+            if percent is not None:
+                last_seen[window] = reading
+    return events
+
+
+def last_reset_event(history: Sequence[Reading]) -> ResetEvent | None:
+    events = reset_events(history)
+    return events[-1] if events else None
+
+
+def _classify(previous: Point, current: Point) -> str | None:
+    if not starts_period(previous, current):
+        return None
+    announced = previous.resets_at
+    if announced is None:
+        return None  # a window starting (or one never announced) is not a surprise
+    if current.at >= announced - RESET_SLACK:
+        return "late_reset" if previous.at > announced + LATE_AFTER else None
+    moved = current.resets_at is not None and abs(current.resets_at - announced) > RESET_SLACK
+    if current.resets_at is not None and current.resets_at < announced - RESET_SLACK:
+        return "early_reset"  # the window now ends sooner than it said
+    if current.percent < previous.percent - DROP_TOLERANCE:
+        return "early_reset" if moved or current.resets_at is None else "surprise_reset"
+    return "surprise_reset"  # the reset moved later with no drop: the schedule changed under us
+
+
+def _hits(last: Point, rate: float, resets_at: datetime, now: datetime) -> datetime | None:
+    if rate < _STILL:
+        return None
+    moment = last.at + _HOUR * ((100 - last.percent) / rate)
+    if moment >= resets_at:
+        return None
+    return max(moment, now)  # an extrapolation already behind us means: about now
+
+
+def _slice_rates(points: Sequence[Point], count: int) -> list[float]:
+    """Rates (%/h) over `count` equal time slices of the span, on the straight-line usage curve."""
+    start, end = points[0].at, points[-1].at
+    step = (end - start) / count
+    edges = [start + step * i for i in range(count)] + [end]
+    values = [_usage_at(points, moment) for moment in edges]
+    hours = step / _HOUR
+    return [max(0.0, (b - a) / hours) for a, b in zip(values, values[1:])]
+
+
+def _usage_at(points: Sequence[Point], moment: datetime) -> float:
+    for a, b in zip(points, points[1:]):
+        if a.at <= moment <= b.at:
+            share = (moment - a.at) / (b.at - a.at)
+            return a.percent + (b.percent - a.percent) * share
+    return points[-1].percent
+
+
+def _figures(reading: Reading | None, window: str) -> tuple[float | None, datetime | None]:
+    if reading is None:
+        return None, None
+    if window == "five_hour":
+        return reading.five_hour, reading.five_hour_resets_at
+    if window == "seven_day":
+        return reading.seven_day, reading.seven_day_resets_at
+    return None, None
+
+
+def _event_for(event: str | None, window: str) -> str | None:
+    for part in (event or "").split():
+        name, _, kind = part.partition(":")
+        if name == window and kind in RESET_KINDS:
+            return kind
+    return None
