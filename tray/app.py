@@ -224,10 +224,10 @@ class TrayApp:
         threading.Thread(target=show, daemon=True).start()
 
     def on_autostart(self) -> None:
-        from tray.autostart import get_backend
+        from tray.app_runner import autostart_backend
 
         try:
-            backend = get_backend(env=self.env)
+            backend = autostart_backend(self.env)
             message = backend.disable() if self.autostart_enabled else backend.enable()
             self.autostart_enabled = backend.status().enabled
         except (TrayError, OSError) as error:

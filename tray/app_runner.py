@@ -150,11 +150,37 @@ def _label(env: Mapping[str, str]) -> str | None:
     return Path(configured).expanduser().name.lstrip(".") or None
 
 
+def autostart_backend(env: Mapping[str, str]):
+    """Launch at login for the tray of `env`'s config dir: the default one keeps the plain entry; another
+    (`--config-dir DIR` or CLAUDE_CONFIG_DIR) gets its own, named after the folder, starting
+    `run --config-dir DIR`, so a work and a personal tray both come back at login."""
+    from tray.autostart import get_backend
+
+    instance, extra = _autostart_instance(env)
+    return get_backend(env=env, instance=instance, extra_args=extra)
+
+
+def _autostart_instance(env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    import hashlib
+    import re
+    from pathlib import Path
+
+    configured = env.get("CLAUDE_CONFIG_DIR", "").strip()
+    if not configured:
+        return "", ()
+    folder = Path(configured).expanduser().absolute()
+    home = env.get("HOME") or env.get("USERPROFILE")
+    if folder == (Path(home) if home else Path.home()) / ".claude":
+        return "", ()
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", folder.name).strip("-._")[:64]
+    if not name:  # a folder named only in other scripts: a stable name from its path
+        name = "config-" + hashlib.sha256(str(folder).encode()).hexdigest()[:8]
+    return name, ("--config-dir", str(folder))
+
+
 def _autostart_enabled(env: Mapping[str, str]) -> bool:
     try:
-        from tray.autostart import get_backend
-
-        return bool(get_backend(env=env).status().enabled)
+        return bool(autostart_backend(env).status().enabled)
     except Exception as error:  # launch-at-login is a nicety; its failure must not stop the tray
         log.info("launch at login unknown: %s", error)
         return False

@@ -22,11 +22,11 @@ PROG = "claude-tray"
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if env is None else env)
-    if argv[:1] == ["statusline"] and len(argv) == 1:
+    if argv in (["statusline"], ["statusline", "--projection"]):
         # The hot path: no argparse, nothing but what printing a line needs.
         from tray.statusline import main as statusline_main
 
-        return statusline_main(env=env)
+        return statusline_main(env=env, projection=len(argv) == 2)
     from tray.errors import ExitCode, TrayError
 
     if argv[:1] == ["_debug-view"]:  # the tray's "Show debug error" window, in its own process
@@ -104,13 +104,20 @@ def _parser() -> argparse.ArgumentParser:
     refresh.set_defaults(handler=_cmd_refresh)
 
     statusline = commands.add_parser("statusline", help="for Claude Code's statusLine setting")
-    statusline.set_defaults(handler=lambda args, env: __import__("tray.statusline").statusline.main(env=env))
+    statusline.add_argument(
+        "--projection", action="store_true", help="add when a limit is due at this pace: 5h:47%%→15:40"
+    )
+    statusline.set_defaults(handler=lambda args, env: __import__("tray.statusline").statusline.main(
+        env=env, projection=args.projection))
 
     doctor = commands.add_parser("doctor", help="check everything the tray depends on, with fixes")
     doctor.set_defaults(handler=_cmd_doctor)
 
     autostart = commands.add_parser("autostart", help="launch at login")
     autostart.add_argument("action", choices=("enable", "disable", "status"))
+    autostart.add_argument(
+        "--config-dir", metavar="DIR", default=argparse.SUPPRESS, help="launch the tray of this config dir at login"
+    )
     autostart.set_defaults(handler=_cmd_autostart)
 
     render = commands.add_parser("render", help="draw an icon to a PNG file")
@@ -194,10 +201,10 @@ def _cmd_doctor(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 
 def _cmd_autostart(args: argparse.Namespace, env: dict[str, str]) -> int:
-    from tray.autostart import get_backend
+    from tray.app_runner import autostart_backend
     from tray.errors import ExitCode
 
-    backend = get_backend(env=env)
+    backend = autostart_backend(env)
     if args.action == "enable":
         print(backend.enable())
     elif args.action == "disable":

@@ -12,14 +12,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from tray.look import Look
+from tray.projection import project
 from tray.state import CachedState
-from tray.timefmt import locale_uses_24h, nearest_minute
+from tray.timefmt import format_clock, format_countdown, locale_uses_24h, nearest_minute, to_local
 from tray.timeparse import format_iso, parse_timestamp
 from tray.usage import UsageWindow
 from tray.view import STALE_AFTER, assess, percent, reset_phrase
 
 THRESHOLDS = (80, 90, 100)
 AVAILABLE_AGAIN = 0  # recorded under the *previous* period's key, below every warning threshold
+PACE_WARNING = 1  # "at this pace the limit is reached in ~30 min", recorded under the period's key
+# How close a projected limit must be to be worth a pop-up: half an hour of a session, half a day of a week.
+PACE_NOTICE = {"five_hour": timedelta(minutes=30), "seven_day": timedelta(hours=12)}
 _LIMIT = THRESHOLDS[-1]
 _AVAILABLE_LOOKBACK = timedelta(hours=12)  # news of a reset that happened longer ago is noise
 _KEEP_AFTER_RESET = timedelta(days=1)  # a period's entry outlives its reset by the lookback, with room
@@ -64,7 +68,8 @@ def due_notifications(
         if window.resets_at is not None and window.resets_at <= now:
             continue  # read before its reset: the figure is about to drop
         key = period_key(window.key, window.resets_at)
-        sent = max((t for t in state.notified.get(key, ()) if t > AVAILABLE_AGAIN), default=AVAILABLE_AGAIN)
+        before = len(due)
+        sent = max((t for t in state.notified.get(key, ()) if t in THRESHOLDS), default=AVAILABLE_AGAIN)
         crossed = [t for t in THRESHOLDS if window.utilization >= t]
         if crossed and crossed[-1] > sent:
             # Only the highest: a first reading at 95 % says "90 %", not 80 and 90 at once.
@@ -73,6 +78,12 @@ def due_notifications(
             previous = _previous_full_period(state, window, now)
             if previous is not None:
                 due.append(_available_note(window, previous, now, tz, clock))
+        # One pop-up per window at a time: some backends replace the previous one, so the pace warning
+        # waits for the next tick when a threshold note is going out now.
+        if len(due) == before and PACE_WARNING not in state.notified.get(key, ()):
+            note = _pace_note(state, window, key, now, tz, clock)
+            if note is not None:
+                due.append(note)
     return tuple(due)
 
 
@@ -118,6 +129,28 @@ def _previous_full_period(state: CachedState, window: UsageWindow, now: datetime
         and AVAILABLE_AGAIN not in state.notified.get(key, ())
     ]
     return max(earlier)[1] if earlier else None
+
+
+def _pace_note(
+    state: CachedState, window: UsageWindow, key: str, now: datetime, tz: tzinfo | None, clock_24h: bool
+) -> Notification | None:
+    """"At this pace the 5-hour limit is reached in ~30 min": when a steady pace, or even the slowest
+    stretch of a bursty one, reaches the limit within PACE_NOTICE and before the reset."""
+    notice = PACE_NOTICE.get(window.key)
+    found = project(state.history, window.key, now) if notice is not None else None
+    if found is None or found.limit_at is None or window.utilization >= _LIMIT:
+        return None
+    if abs(found.percent - window.utilization) >= 2:  # the history is not about the figure shown
+        return None
+    sure = found.latest if found.confidence == "low" else found.limit_at
+    if sure is None or sure - now > notice:
+        return None
+    local = to_local(nearest_minute(found.limit_at), tz)
+    countdown = format_countdown(found.limit_at, now).replace("in ", "in ~", 1)
+    when = reset_phrase(window, now, tz=tz, clock_24h=clock_24h)
+    message = (f"At this pace the {window.label} limit is reached {countdown} ({format_clock(local, clock_24h)}). "
+               f"{when[0].upper() + when[1:]}.")
+    return Notification(key, PACE_WARNING, f"Claude {window.label} limit {countdown}", message)
 
 
 def _limit_note(

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from tray.state import Reading
+from tray.timefmt import format_clock, format_countdown, format_moment, format_weekday_clock, nearest_minute, to_local
 from tray.usage import FIVE_HOURS, SEVEN_DAYS
 
 PERIODS = {"five_hour": FIVE_HOURS, "seven_day": SEVEN_DAYS}
@@ -267,3 +268,43 @@ def _event_for(event: str | None, window: str) -> str | None:
         if name == window and kind in RESET_KINDS:
             return kind
     return None
+
+
+def pace_phrase(p: Projection, now: datetime, *, tz: tzinfo | None, clock_24h: bool) -> str:
+    """The menu line under a window: `at this pace: limit at 15:40 (in 1 h 10 m)` or `… lasts until reset`.
+
+    Bursty use (low confidence) says `around` and `~`: the time is the middle of a wide interval.
+    """
+    if p.limit_at is None:
+        return "at this pace: lasts until reset"
+    local = to_local(nearest_minute(p.limit_at), tz)
+    within_a_day = p.limit_at - now < timedelta(hours=20)  # the countdown tells today from tomorrow
+    clock = format_clock(local, clock_24h) if within_a_day else format_weekday_clock(local, clock_24h)
+    countdown = format_countdown(p.limit_at, now)
+    if p.confidence == "high":
+        return f"at this pace: limit at {clock} ({countdown})"
+    return f"at this pace: limit around {clock} ({countdown.replace('in ', 'in ~', 1)})"
+
+
+def short_clock(p: Projection, now: datetime, *, tz: tzinfo | None = None) -> str:
+    """`15:40`, or `Thu15:40` beyond today, for the status line's `5h:47%→15:40`; "" when it lasts."""
+    if p.limit_at is None:
+        return ""
+    local = to_local(nearest_minute(p.limit_at), tz)
+    clock = format_clock(local, True)
+    return clock if p.limit_at - now < timedelta(hours=20) else format_weekday_clock(local, True).replace(" ", "")
+
+
+def debug_lines(history: Sequence[Reading], now: datetime, *, tz: tzinfo | None = None) -> list[str]:
+    """The projection's workings and the last reset that did not follow the clock, for the debug view."""
+    out: list[str] = []
+    for key, p in projections(history, now).items():
+        out.append(f"Projection {LABELS[key]}: {p.rate:.1f} %/h ({p.rate_low:.1f}–{p.rate_high:.1f}) "
+                   f"from {p.readings} readings since {format_moment(p.since, tz)}, confidence {p.confidence}")
+    event = last_reset_event(history)
+    if event is not None:
+        words = {"early_reset": "reset early", "late_reset": "reset late", "surprise_reset": "reset by surprise"}
+        announced = f", announced for {format_moment(event.announced, tz)}" if event.announced else ""
+        out.append(f"Last unusual reset: {LABELS[event.window]} window {words[event.kind]} at "
+                   f"{format_moment(event.at, tz)}{announced} ({event.percent_before:g}% → {event.percent_after:g}%)")
+    return out

@@ -71,11 +71,22 @@ def record(cache_file, usage: Usage, now: datetime) -> CachedState:
     return cache.update_state(cache_file, change, now=now)
 
 
-def format_line(state: CachedState) -> str:
+def format_line(state: CachedState, now: datetime | None = None, *, projection: bool = False) -> str:
+    """`5h:47% 7d:21%`; with `projection` (and `now`), `5h:47%→15:40` where a window's limit comes before
+    its reset at this pace (tray.projection; nothing added when it lasts or there is no confidence)."""
     usage = state.usage
     five = usage.five_hour if usage else None
     seven = usage.seven_day if usage else None
-    return _line(five.utilization if five else None, seven.utilization if seven else None)
+    tails = ["", ""]
+    if projection and now is not None:
+        from tray.projection import project, short_clock
+
+        for i, window in enumerate((five, seven)):
+            found = project(state.history, window.key, now) if window is not None else None
+            # Only when the history's last reading is the figure printed (oh-my-claude may be newer).
+            if window is not None and found is not None and abs(found.percent - window.utilization) < 2:
+                tails[i] = "→" + short_clock(found, now) if found.limit_at is not None else ""
+    return _line(five.utilization if five else None, seven.utilization if seven else None, *tails)
 
 
 def line_from_cache(raw: object) -> str:
@@ -109,6 +120,7 @@ def main(
     stdout: IO[str] | None = None,
     env: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    projection: bool = False,
 ) -> int:
     stdin = sys.stdin if stdin is None else stdin
     stdout = sys.stdout if stdout is None else stdout
@@ -119,7 +131,7 @@ def main(
     except (ValueError, RecursionError, OSError, UnicodeDecodeError):  # json raises RecursionError on deep nesting
         payload = None
     usage = usage_from_stdin(payload) if _may_hold_figures(payload) else None
-    if usage is None:
+    if usage is None and not projection:
         from tray.cache import read_cache
         from tray.paths import cache_path_str
 
@@ -131,13 +143,19 @@ def main(
     from tray.paths import cache_path
 
     now = now or datetime.now(timezone.utc)
+    if usage is None:  # `--projection` needs the history: the model is loaded, still no third-party module
+        from tray.cache import read_cache
+        from tray.state import state_from_cache
+
+        stdout.write(format_line(state_from_cache(read_cache(cache_path(env))), now, projection=True) + "\n")
+        return 0
     try:
         state = record(cache_path(env), usage, now)
     except TrayError:
         from tray.state import CachedState
 
         state = CachedState(usage=usage, fetched_at=now, source="statusline")  # read-only disk: still show it
-    stdout.write(format_line(state) + "\n")
+    stdout.write(format_line(state, now, projection=projection) + "\n")
     return 0
 
 
@@ -176,8 +194,8 @@ def _window(raw: object, key: str, label: str, period) -> UsageWindow | None:
     return UsageWindow(key, label, percent, parse_timestamp(raw.get("resets_at")), period)
 
 
-def _line(five: float | None, seven: float | None) -> str:
-    return f"5h:{_pct(five)} 7d:{_pct(seven)}"
+def _line(five: float | None, seven: float | None, five_tail: str = "", seven_tail: str = "") -> str:
+    return f"5h:{_pct(five)}{five_tail} 7d:{_pct(seven)}{seven_tail}"
 
 
 def _pct(percent: float | None) -> str:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from tray.look import Look, RingSpec
+from tray.projection import debug_lines as projection_debug_lines
+from tray.projection import pace_phrase, projections
 from tray.redact import redact
-from tray.state import CachedState
+from tray.state import CachedState, Reading
 from tray.timefmt import (
     format_age,
     format_clock,
@@ -93,7 +96,7 @@ def build_view(
     if plan:
         lines.append(plan)
     if usage is not None:
-        lines.extend(usage_lines(usage, now, tz=tz, clock_24h=clock))
+        lines.extend(usage_lines(usage, now, tz=tz, clock_24h=clock, history=state.history))
     return MenuView(
         title=_title(usage, status, name),
         lines=tuple(lines),
@@ -159,9 +162,19 @@ def _next_try(moment: datetime | None, now: datetime, tz: tzinfo | None, clock_2
     return f"next try {format_clock(local, clock_24h)} ({format_countdown(moment, now)})"
 
 
-def usage_lines(usage: Usage, now: datetime, *, tz: tzinfo | None, clock_24h: bool) -> list[str]:
-    """One line per window (null windows are absent, never 0 %), the inner-ring note, extra usage."""
-    lines = [window_line(w, now, tz=tz, clock_24h=clock_24h) for w in usage.windows()]
+def usage_lines(
+    usage: Usage, now: datetime, *, tz: tzinfo | None, clock_24h: bool, history: Sequence[Reading] = ()
+) -> list[str]:
+    """One line per window (null windows are absent, never 0 %), each followed by its projection when the
+    history gives one (`at this pace: …`, tray.projection), the inner-ring note, extra usage."""
+    ahead = projections(history, now)
+    lines: list[str] = []
+    for window in usage.windows():
+        lines.append(window_line(window, now, tz=tz, clock_24h=clock_24h))
+        found = ahead.get(window.key)
+        # The history's last reading must be the figure shown (oh-my-claude may have written a newer one).
+        if found is not None and window.utilization < 100 and abs(found.percent - window.utilization) < 2:
+            lines.append(pace_phrase(found, now, tz=tz, clock_24h=clock_24h))
     peak = usage.weekly_peak()
     if peak is not None and peak is not usage.seven_day:
         lines.append(f"Inner ring: {peak.label} ({percent(peak.utilization)})")
@@ -281,6 +294,7 @@ def debug_text(
                    f"({format_age(state.fetched_at, now)})")
     else:
         out.append("Reading: none in the cache")
+    out.extend(projection_debug_lines(state.history, now, tz=tz))
     if credentials_problem:
         out.append(f"Credentials: {credentials_problem}")
     if credentials_warning:
