@@ -151,7 +151,8 @@ def test_the_installed_menu_entry_is_valid_and_finds_its_program_and_icon(instal
     done = _run(["desktop-file-validate", str(DESKTOP_ENTRY)])
     assert done.returncode == 0, done.stdout
     entry = parse_desktop_entry(DESKTOP_ENTRY.read_text())
-    assert shutil.which(entry["TryExec"]) == str(installed)
+    # the PATH a desktop session has (the test runner's own PATH starts with the venv's claude-tray)
+    assert shutil.which(entry["TryExec"], path="/usr/local/bin:/usr/bin:/bin") == str(installed)
     assert Path(f"/usr/share/icons/hicolor/48x48/apps/{entry['Icon']}.png").is_file()
 
 
