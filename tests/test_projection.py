@@ -16,7 +16,7 @@ from tray.state import Reading
 from tray.usage import FIVE_HOURS, Usage, UsageWindow
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
-RESET = START + timedelta(hours=4)  # the 5-hour window of these traces ends at 16:00
+RESET = START + FIVE_HOURS  # the 5-hour window of these traces began at 12:00 and ends at 17:00
 MIN = timedelta(minutes=1)
 
 
@@ -48,7 +48,7 @@ def test_whole_percent_readings_still_give_a_steady_projection():
 
 
 def test_a_slow_burn_lasts_until_reset():
-    history = trace([20 + 0.05 * i for i in range(61)])  # 3 %/h, 77 points left, 3 h to the reset
+    history = trace([20 + 0.05 * i for i in range(61)])  # 3 %/h, 77 points left, 4 h to the reset
     p = project(history, "five_hour", after(history))
     assert p is not None and p.lasts_until_reset and p.limit_at is None
 
@@ -141,6 +141,9 @@ def test_the_weekly_window_needs_an_hour_of_readings():
     assert set(found) == {"seven_day"}
     weekly = found["seven_day"]  # 1.2 %/h: 77 points last 64 h, the reset is 69 h away
     assert weekly.limit_at is not None and abs((weekly.limit_at - after(long)) / timedelta(hours=1) - 64.25) < 0.01
+    # Two and a half busy hours do not speak for the next three days, nights included: low confidence, and
+    # the window's average since it began (23 % in four days) says it may well last.
+    assert weekly.confidence == "low" and weekly.latest is None and weekly.rate_low < 0.3
 
 
 def usage(five: float, resets_at: datetime | None) -> Usage:

@@ -9,8 +9,9 @@ The history (SPEC §3) holds the 5-hour and 7-day figures of every reading. For 
   `min_span(period)`, a last reading older than `fresh_within`, no known reset, or usage already at 100 %.
 - The rate is the average over the period's readings (the usage curve between readings is taken as a
   straight line, so a sleeping laptop's gap spreads what was used meanwhile over the gap instead of
-  inventing a burst). Its interval is the lowest and highest rate over equal time slices of the span:
-  bursty use gives a wide interval and "low" confidence.
+  inventing a burst). Its interval is the lowest and highest rate over equal time slices of the span,
+  and the window's average since it began when our readings start later: bursty use gives a wide interval
+  and "low" confidence, and so does a forecast reaching more than HORIZON_FACTOR times the span ahead.
 - Never past the reset: when the limit would come after `resets_at`, the answer is "lasts until reset".
 
 Reset events (Reading.event) are also classified here, when a reading is appended (`reset_event`):
@@ -38,6 +39,7 @@ RESET_SLACK = timedelta(minutes=2)  # resets arrive as 16:59:59.6 from one sourc
 LATE_AFTER = timedelta(minutes=5)  # old figures this long after the announced reset: the reset came late
 FRESH_WITHIN = timedelta(minutes=10)  # the tray's own "stale" age: older readings project nothing
 SLICES = 4
+HORIZON_FACTOR = 4  # a forecast further ahead than 4× the span it is based on is "low" confidence
 _HOUR = timedelta(hours=1)
 _STILL = 0.01  # %/h: slower than this is no burn at all
 RESET_KINDS = ("early_reset", "late_reset", "surprise_reset")
@@ -134,7 +136,9 @@ def project(
     period = PERIODS.get(window)
     if period is None:
         return None
-    points = current_period(window_points(history, window, now))
+    everything = window_points(history, window, now)
+    points = current_period(everything)
+    restarted = len(points) < len(everything)  # we saw this period begin: nothing of it came before
     if len(points) < MIN_READINGS:
         return None
     first, last = points[0], points[-1]
@@ -146,14 +150,22 @@ def project(
     rate = max(0.0, (last.percent - first.percent) / (span / _HOUR))
     slices = _slice_rates(points, SLICES)
     low, high = min(min(slices), rate), max(max(slices), rate)
-    steady = len(points) >= 5 and high - low <= rate
+    started = resets_at - period
+    if started < first.at and not restarted:
+        # Before our first reading the window was already running: its average since it began (nights and
+        # lunch breaks included) is evidence too, and keeps one busy hour from speaking for a whole week.
+        since_start = max(0.0, last.percent / ((last.at - started) / _HOUR))
+        low, high = min(low, since_start), max(high, since_start)
+    limit_at = _hits(last, rate, resets_at, now)
+    horizon = (limit_at or resets_at) - last.at
+    steady = len(points) >= 5 and high - low <= rate and horizon <= HORIZON_FACTOR * span
     return Projection(
         window=window,
         percent=last.percent,
         rate=rate,
         rate_low=low,
         rate_high=high,
-        limit_at=_hits(last, rate, resets_at, now),
+        limit_at=limit_at,
         earliest=_hits(last, high, resets_at, now),
         latest=_hits(last, low, resets_at, now),
         resets_at=resets_at,
