@@ -153,6 +153,14 @@ def test_the_menu_shows_the_projection_under_the_window(home: Path):
     assert lines[five + 1].startswith("at this pace: limit at ") and lines[five + 1].endswith("(in 24 min)")
 
 
+def test_the_pace_tick_turns_into_the_warning_cue_when_usage_runs_ahead(home: Path):
+    cache_file = home / ".claude" / "oh-my-claude" / ".usage_cache"
+    now = fast_session(cache_file)  # 79 % used when 15 % of the window has passed
+    app, _ = tray_for(home, cache_file, now)
+    ring = app.redraw().ring
+    assert ring.outer_ahead and not ring.inner_ahead  # the week: 20 % used, 57 % elapsed
+
+
 def test_the_pace_warning_pops_up_once_per_window_period(home: Path):
     cache_file = home / ".claude" / "oh-my-claude" / ".usage_cache"
     now = fast_session(cache_file)
