@@ -187,8 +187,10 @@ def reset_event(history: Sequence[Reading], reading: Reading) -> str | None:
     found: list[str] = []
     for window in PERIODS:
         percent, resets_at = _figures(reading, window)
-        previous = next((p for p in reversed(window_points(history, window, reading.at))), None)
-        if percent is None or previous is None:
+        if percent is None:
+            continue
+        previous = _last_point(history, window, reading.at)
+        if previous is None:
             continue
         current = Point(reading.at, percent, resets_at)
         kind = _classify(previous, current)
@@ -219,6 +221,15 @@ def reset_events(history: Sequence[Reading]) -> list[ResetEvent]:
 def last_reset_event(history: Sequence[Reading]) -> ResetEvent | None:
     events = reset_events(history)
     return events[-1] if events else None
+
+
+def _last_point(history: Sequence[Reading], window: str, before: datetime) -> Point | None:
+    """The window's latest reading before `before`; scans from the end, as this runs on every append."""
+    for reading in reversed(history):
+        percent, resets_at = _figures(reading, window)
+        if percent is not None and reading.at < before:
+            return Point(reading.at, percent, resets_at)
+    return None
 
 
 def _classify(previous: Point, current: Point) -> str | None:
