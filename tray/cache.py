@@ -212,6 +212,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
     from pathlib import Path
 
     target = Path(os.path.realpath(path))
+    _remove_leftovers(target)
     tmp_name: str | None = None
     try:
         fd, tmp_name = _create_temp(target)
@@ -240,6 +241,22 @@ def _write_atomically(path: Path, data: bytes) -> None:
 # `claude-tray statusline` would pay on every prompt).
 _TEMP_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
                | getattr(os, "O_BINARY", 0))
+
+
+def _remove_leftovers(target: Path) -> None:
+    """Delete temp files of writers that died mid-write (SIGKILL, power loss, a process ending while a
+    daemon thread was writing). Called under the lock, so no living writer of ours owns one."""
+    prefix = f".{target.name}."
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            try:
+                os.unlink(os.path.join(target.parent, name))
+            except OSError:
+                pass
 
 
 def _create_temp(target: Path) -> tuple[int, str]:
