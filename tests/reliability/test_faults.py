@@ -258,3 +258,20 @@ def test_the_clock_jumping_hours_forward_and_back_never_stalls_or_floods(
     clock["now"] -= timedelta(hours=4)
     assert minutes(2) >= 1
     figures("fault.clock_jumps", jumps=5, stalls=0, floods=0)
+
+
+def test_a_writer_killed_mid_write_leaves_a_temp_file_that_the_next_writer_removes(tmp_path: Path) -> None:
+    path = tmp_path / "c" / ".usage_cache"
+    before = good_reading(path)
+    # A real writer process, SIGKILLed between writing its temp file and renaming it over the cache.
+    script = (
+        "import os, signal, sys; from pathlib import Path; from tray import cache; "
+        "cache.os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL); "
+        "cache.update_cache(Path(sys.argv[1]), lambda current: {'tray': {'by': 'killed'}})"
+    )
+    killed = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, timeout=60,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert killed.returncode == -9
+    assert len(temp_files(path.parent)) == 1 and path.read_bytes() == before
+    good_reading(path)
+    assert temp_files(path.parent) == []
