@@ -107,7 +107,7 @@ class Reading:
     seven_day: float | None
     five_hour_resets_at: datetime | None = None
     seven_day_resets_at: datetime | None = None
-    event: str | None = None  # "early_reset", "late_reset", "surprise_reset" (projection restarts there)
+    event: str | None = None  # "<window>:early_reset", ":late_reset", ":surprise_reset" (projection restarts there)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"at": format_iso(self.at), "5h": self.five_hour, "7d": self.seven_day}
