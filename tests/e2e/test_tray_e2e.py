@@ -41,9 +41,12 @@ class UsageServer:
     five_hour: float = 30.0
     seven_day: float = 20.0
     hits: list[datetime] = field(default_factory=list)
+    failing: bool = False  # answer like a proxy whose upstream is down
 
     def respond(self, request: Request) -> Response:
         self.hits.append(datetime.now(timezone.utc))
+        if self.failing:
+            return Response("<html><h1>502 Bad Gateway</h1></html>", status=502, content_type="text/html")
         now = datetime.now(timezone.utc)
         # Resets chosen so the pace ticks sit at ~10 % (5 h) and ~7 % (7 d), away from the sampled arcs.
         body = {
@@ -210,6 +213,38 @@ def test_right_click_opens_the_menu_and_refresh_now_fetches(tray_for: Any) -> No
     desktop.key("Return")
     desktop.wait_until(lambda: len(tray.usage.hits) > hits, 10, "a request after Refresh now")
     assert tray.proc is not None and tray.proc.poll() is None
+
+
+def window_titled(desktop: Desktop, title: str) -> bool:
+    found = subprocess.run(["xdotool", "search", "--name", title], env=desktop.env, capture_output=True,
+                           text=True, timeout=10)
+    return found.returncode == 0 and bool(found.stdout.strip())
+
+
+@pytest.mark.display
+def test_show_debug_error_opens_a_window_with_the_failure_and_no_token(tray_for: Any) -> None:
+    tray = tray_for("gtk")
+    tray.usage.failing = True
+    tray.start()
+    desktop = tray.desktop
+    desktop.wait_until(lambda: tray.usage.hits, 15, "the first fetch")
+    cache = Path(tray.env["HOME"]) / ".claude" / "oh-my-claude" / ".usage_cache"
+
+    def error_recorded() -> bool:
+        try:
+            return json.loads(cache.read_text())["tray"]["last_error"]["status"] == 502
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+
+    desktop.wait_until(error_recorded, 15, "the 502 recorded in the cache")
+    tray.open_menu()
+    for _ in range(3):  # from the bottom: Quit, Launch at login, Show debug error
+        desktop.key("Up")
+    desktop.key("Return")
+    desktop.wait_until(lambda: window_titled(desktop, "claude-tray: debug"), 15, "the debug window")
+    desktop.screenshot("tray-debug-window.png")
+    assert tray.proc is not None and tray.proc.poll() is None
+    assert "FAKE" not in cache.read_text()
 
 
 @pytest.mark.display
