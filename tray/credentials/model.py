@@ -6,8 +6,8 @@ from (file, Keychain) is the caller's business; it only passes a description for
 
 from __future__ import annotations
 
-import hashlib
 import json
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -36,8 +36,13 @@ class Credentials:
         )
 
     def fingerprint(self) -> str:
-        """A short digest that tells the fetch gate "the token changed" without storing the token."""
-        return hashlib.sha256(self.access_token.encode("utf-8")).hexdigest()[:16]
+        """A short digest that tells the fetch gate "the token changed" without storing the token.
+
+        Two checksums, not a cryptographic hash: change detection is all it is for, and hashlib would load
+        OpenSSL's libcrypto (3.6 MB of resident memory) into a tray that otherwise never needs it.
+        """
+        data = self.access_token.encode("utf-8")
+        return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
     def is_expired(self, now: datetime) -> bool:
         return self.expires_at is not None and _aware(now) >= self.expires_at
