@@ -161,8 +161,8 @@ def autostart_backend(env: Mapping[str, str]):
 
 
 def _autostart_instance(env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
-    import hashlib
     import re
+    import zlib
     from pathlib import Path
 
     configured = env.get("CLAUDE_CONFIG_DIR", "").strip()
@@ -174,7 +174,7 @@ def _autostart_instance(env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
         return "", ()
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", folder.name).strip("-._")[:64]
     if not name:  # a folder named only in other scripts: a stable name from its path
-        name = "config-" + hashlib.sha256(str(folder).encode()).hexdigest()[:8]
+        name = f"config-{zlib.crc32(str(folder).encode()):08x}"  # not hashlib: it loads OpenSSL into the tray
     return name, ("--config-dir", str(folder))
 
 
