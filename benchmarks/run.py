@@ -91,8 +91,8 @@ def _tray(backends: list[str], quick: bool) -> list[dict]:
 
     figures = tray_figures.measure(
         backends, startup_repeats=2 if quick else 20, rss_repeats=1 if quick else 3,
-        rss_ticks=60 if quick else 600, cpu_repeats=1 if quick else 2, cpu_ticks=10 if quick else 60,
-        cpu_tick_s=0.25 if quick else 1.0,
+        rss_ticks=60 if quick else 600, cpu_repeats=1 if quick else 2, cpu_ticks=40 if quick else 600,
+        cpu_tick_s=0.1,  # many short ticks: /proc counts CPU in 10 ms steps, so a 60 s window of 1 s ticks is too coarse
     )
     return _dicts(figures)
 

@@ -10,7 +10,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -54,6 +53,8 @@ def show_text_window(title: str, text: str) -> bool:
 
 def show_text_in_viewer(text: str) -> bool:
     """Fallback: the system's text viewer on a private temporary file."""
+    import tempfile  # lazily: it pulls in shutil, bz2 and lzma
+
     folder = Path(tempfile.mkdtemp(prefix="claude-tray-"))
     path = folder / "debug-error.txt"
     path.write_text(text, encoding="utf-8")

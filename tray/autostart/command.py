@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -57,6 +56,8 @@ def _windows_launcher(exe: Path) -> list[str]:
 def _refuse_transient(program: str, temp_dir: str | None) -> None:
     """A login entry pointing into a temp or build folder breaks as soon as that folder is cleaned."""
     path = Path(program)
+    import tempfile  # lazily: it pulls in shutil, bz2 and lzma
+
     temp = Path(tempfile.gettempdir() if temp_dir is None else temp_dir)
     try:
         # Both the path as given (a venv's `python` symlink) and its target must be outside temp.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from tray.errors import AutostartError
@@ -14,6 +13,8 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
     """Write `data` to `path` through a temp file in the same folder and `os.replace`."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # lazily: it pulls in shutil, bz2 and lzma
+
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
         raise AutostartError(f"Could not create {path.parent} ({e.strerror}); check that folder's "

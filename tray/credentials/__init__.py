@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 from tray.credentials.file import credentials_mode_warning, read_credentials_text
-from tray.credentials.keychain import SERVICE, keychain_blobs
 from tray.credentials.model import Credentials, check_usable, parse_credentials
 from tray.errors import CredentialsError, CredentialsMissing
 from tray.paths import credentials_path
@@ -26,7 +25,7 @@ __all__ = [
     "usable_credentials",
 ]
 
-KEYCHAIN_WHERE = f'the Keychain item "{SERVICE}"'
+KEYCHAIN_WHERE = 'the Keychain item "Claude Code-credentials"'
 
 
 def read_credentials(
@@ -44,6 +43,8 @@ def read_credentials(
     env = os.environ if env is None else env
     keychain_problem: CredentialsError | None = None
     if platform == "darwin":
+        from tray.credentials.keychain import keychain_blobs  # subprocess, getpass: only where it is used
+
         for blob in keychain_blobs(env, security=security, timeout=keychain_timeout):
             try:
                 return parse_credentials(blob, source="keychain", where=KEYCHAIN_WHERE)
