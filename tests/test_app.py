@@ -146,3 +146,13 @@ def test_quit_stops_the_icon_ends_the_process_and_ignores_further_ticks(make_app
     count = len(icon.images)
     app.tick()
     assert len(icon.images) == count
+
+
+def test_a_threshold_crossed_before_the_icon_exists_is_announced_once_it_does(make_app, httpserver: HTTPServer):
+    httpserver.expect_request("/api/oauth/usage").respond_with_json(usage_payload(92, 21))
+    app, icon, _ = make_app()
+    app.icon = None  # start-up: the first redraw comes before pystray's icon is made
+    app.fetch(manual=False)
+    app.icon = icon
+    app.redraw()
+    assert [title for _, title in icon.notes if title and "90%" in title]

@@ -144,10 +144,12 @@ class TrayApp:
     def _announce(self, state: Any, view: MenuView, now: datetime) -> None:
         from tray.notify import due_notifications, mark_sent
 
+        if self.icon is None:  # the first redraw happens before the icon exists: announce at the next one
+            return
         due = due_notifications(state, now)
         if not due:
             return
-        if self.icon is not None and getattr(self.icon, "HAS_NOTIFICATION", False) and not self._quiet(now):
+        if getattr(self.icon, "HAS_NOTIFICATION", False) and not self._quiet(now):
             for note in due:
                 self.notify(note.message, note.title)
 
