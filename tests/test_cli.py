@@ -95,6 +95,8 @@ def test_refresh_refuses_a_non_loopback_http_url_without_sending_the_token(signe
     err = capsys.readouterr().err
     assert code == 2
     assert "CLAUDE_TRAY_API_URL" in err and TOKEN not in err
+    cache = signed_in / ".claude" / "oh-my-claude" / ".usage_cache"
+    assert not cache.exists() or cache_of(signed_in)["tray"]["gate"]["next_fetch_at"] is None  # no claim held
 
 
 def test_statusline_records_claude_codes_figures_and_status_shows_them(home, fixtures, capsys):

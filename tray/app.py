@@ -261,6 +261,11 @@ class TrayApp:
             except Exception as error:  # gtk raises a GError without a notification daemon
                 log.debug("stop: %s", type(error).__name__)
 
+    def wait_for_writes(self, timeout: float = QUIT_DEADLINE_S / 2) -> None:
+        """Let a cache write in flight finish before the process ends (no temp file left behind)."""
+        if self._write_lock.acquire(timeout=timeout):
+            self._write_lock.release()
+
     def menu_items(self, pystray: Any) -> Any:
         Item, Menu = pystray.MenuItem, pystray.Menu
 

@@ -76,10 +76,12 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         log.info("tray backend ended: %s: %s", type(error).__name__, error)
         if shown.is_set() or app.stopping.is_set():  # the session bus went away at logout: a normal end
             app.quit()
+            app.wait_for_writes()
             return 0
         app.quit()
         raise DisplayUnavailable(NO_DISPLAY.format(why=f"the tray backend failed: {type(error).__name__}")) from error
     app.quit()
+    app.wait_for_writes()
     return 0
 
 

@@ -65,6 +65,10 @@ def run_fetch(
     if not decision.allowed:
         return FetchOutcome(False, state, decision.reason)
 
+    from tray.client import api_url, fetch_usage_json
+
+    url = api_url(env)  # a refused CLAUDE_TRAY_API_URL fails here, before the gate is claimed
+
     # Claim the attempt under the lock, so two trays and a `refresh` that woke together send one request.
     def claim(current: CachedState) -> CachedState:
         again = gate.decide(current, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual)
@@ -78,14 +82,13 @@ def run_fetch(
     except _NotAllowed as refused:
         return FetchOutcome(False, refused.state, refused.reason)
 
-    from tray.client import api_url, fetch_usage_json
     from tray.usage import parse_usage
     from tray.useragent import claude_code_user_agent
 
     try:
         payload = fetch_usage_json(
             creds.access_token,
-            url=api_url(env),
+            url=url,
             user_agent=claude_code_user_agent(env=env),
             exchanges=exchanges,
             verify=verify,
