@@ -16,14 +16,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.http_helpers import RawServer, closed_port, endless_chunked_body, endless_drip, slow_drip
-from tray.client import (
-    DEFAULT_URL,
-    MAX_BODY,
-    Exchange,
-    api_url,
-    fetch_usage_json,
-    parse_retry_after,
-)
+from tray.client import MAX_BODY, Exchange, fetch_usage_json
+from tray.endpoint import DEFAULT_URL, api_url, parse_retry_after
 from tray.errors import (
     ApiError,
     AuthRejected,

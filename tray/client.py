@@ -9,16 +9,12 @@ an endless or dripping answer ends. Messages are one redacted sentence; `Exchang
 from __future__ import annotations
 
 import html
-import ipaddress
 import json
-import math
-import os
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +22,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from tray.endpoint import ENV_URL, check_url, is_loopback, parse_retry_after
 from tray.errors import (
     ApiError,
     AuthRejected,
@@ -35,14 +32,10 @@ from tray.errors import (
     RateLimited,
     ScopeRejected,
     ServerError,
-    UsageError,
 )
 from tray.redact import mask_token, redact
 
-DEFAULT_URL = "https://api.anthropic.com/api/oauth/usage"
 MAX_BODY = 1 << 20
-ENV_URL = "CLAUDE_TRAY_API_URL"
-MAX_RETRY_AFTER_S = 24 * 3600.0
 
 _BETA = "oauth-2025-04-20"
 _EXCERPT_CHARS = 200
@@ -50,42 +43,6 @@ _READ_CHUNK = 64 * 1024
 # A token is sent in a header: anything but visible ASCII would be rejected by requests in an exception
 # whose text quotes the header value, i.e. the token.
 _SENDABLE_TOKEN = re.compile(r"[\x21-\x7e]+")
-
-
-def api_url(env: Mapping[str, str] | None = None) -> str:
-    """The usage URL: CLAUDE_TRAY_API_URL if set (checked by `check_url`), else DEFAULT_URL."""
-    environ = os.environ if env is None else env
-    url = environ.get(ENV_URL, "").strip()
-    if not url:
-        return DEFAULT_URL
-    check_url(url)
-    return url
-
-
-def check_url(url: str) -> None:
-    """Raise UsageError unless `url` is https://, or http:// to a loopback host (where plain text is safe)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        _ = parts.port  # raises ValueError for a malformed port
-    except ValueError:
-        host, parts = "", None
-    scheme = parts.scheme.lower() if parts else ""
-    if host and (scheme == "https" or (scheme == "http" and _is_loopback(host))):
-        return
-    raise UsageError(
-        f"{ENV_URL} must be an https:// URL or an http:// URL to this computer (127.0.0.1, localhost or [::1]), "
-        f"so {redact(url)!r} is refused and the token is not sent there."
-    )
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -173,7 +130,7 @@ def _get(
         session.headers.clear()
         # Loopback is never proxied: plain http to a proxy would hand it the token. trust_env=False also
         # keeps ~/.netrc out; elsewhere HTTPS_PROXY and REQUESTS_CA_BUNDLE are honoured for corporate networks.
-        if _is_loopback(urlsplit(url).hostname or ""):
+        if is_loopback(urlsplit(url).hostname or ""):
             session.trust_env = False
         try:
             response = session.get(
@@ -306,33 +263,6 @@ def _usage_object(answer: _Answer, max_bytes: int) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise bad(f"The usage endpoint sent JSON {type(payload).__name__} instead of an object.")
     return payload
-
-
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After value (seconds or an HTTP date), at least 0 and at most 24 h.
-
-    None when the value is missing or unreadable, so the caller applies its own default.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        seconds = float(text)
-    else:
-        try:
-            moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if moment is None:  # Python 3.9 returns None instead of raising
-            return None
-        if moment.tzinfo is None:  # "-0000" means UTC with no claim about local time
-            moment = moment.replace(tzinfo=timezone.utc)
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=timezone.utc)
-        seconds = (moment - now).total_seconds()
-    if not math.isfinite(seconds):
-        return MAX_RETRY_AFTER_S
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
 def _exchange(

@@ -117,7 +117,7 @@ def _cache_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
 def _endpoint_checks(env: Mapping[str, str]) -> list[Check]:
     if not env.get("CLAUDE_TRAY_API_URL"):
         return []
-    from tray.client import api_url
+    from tray.endpoint import api_url
 
     try:
         return [Check(OK, f"CLAUDE_TRAY_API_URL accepted: {api_url(env)}")]

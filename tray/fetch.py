@@ -65,7 +65,7 @@ def run_fetch(
     if not decision.allowed:
         return FetchOutcome(False, state, decision.reason)
 
-    from tray.client import api_url, fetch_usage_json
+    from tray.endpoint import api_url
 
     url = api_url(env)  # a refused CLAUDE_TRAY_API_URL fails here, before the gate is claimed
 
@@ -82,6 +82,7 @@ def run_fetch(
     except _NotAllowed as refused:
         return FetchOutcome(False, refused.state, refused.reason)
 
+    from tray.client import fetch_usage_json
     from tray.usage import parse_usage
     from tray.useragent import claude_code_user_agent
 

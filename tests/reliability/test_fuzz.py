@@ -23,8 +23,8 @@ from tests.test_app import StandInIcon
 from tray import statusline
 from tray.app import TrayApp
 from tray.cache import read_cache
-from tray.client import MAX_RETRY_AFTER_S, parse_retry_after
 from tray.credentials.model import Credentials, parse_credentials
+from tray.endpoint import MAX_RETRY_AFTER_S, parse_retry_after
 from tray.errors import BadResponse, CredentialsError
 from tray.state import shared_keys, state_from_cache
 from tray.timeparse import parse_timestamp
