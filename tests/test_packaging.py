@@ -205,3 +205,30 @@ def test_pip_install_into_a_fresh_venv_gives_a_working_claude_tray(tmp_path: Pat
     registered = _run([str(python), "-c", "from tray.autostart.command import launch_command; "
                        "print(launch_command(temp_dir='/nonexistent')[0])"], cwd=tmp_path).stdout.strip()
     assert registered == str(script)  # launch at login points at this install's script
+
+
+def test_pipx_install_gives_a_claude_tray_with_its_dependencies(tmp_path: Path, fixtures: Path) -> None:
+    """`pipx install .` for real: its own venv, the dependencies from the package index, the command on PATH."""
+    if importlib.util.find_spec("pipx") is None:
+        _skip_or_fail(f"needs pipx in {sys.executable} (the test extra installs it)")
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "tray", source / "tray", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    env = {**os.environ, "PIPX_HOME": str(tmp_path / "pipx"), "PIPX_BIN_DIR": str(tmp_path / "bin"),
+           "PIPX_MAN_DIR": str(tmp_path / "man"), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    done = subprocess.run([sys.executable, "-m", "pipx", "install", str(source)], capture_output=True, text=True,
+                          timeout=600, env=env, check=False)
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    command = tmp_path / "bin" / "claude-tray"
+    home = tmp_path / "home"
+    cache = home / ".claude" / "oh-my-claude" / ".usage_cache"
+    cache.parent.mkdir(parents=True)
+    cache.write_text((fixtures / "cache" / "oh_my_claude.json").read_text())
+    user = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
+    status = _run([str(command), "status"], env=user, cwd=tmp_path)
+    assert "47%" in status.stdout and "21%" in status.stdout, status.stderr
+    drawn = _run([str(command), "render", str(tmp_path / "ring.png"), "--size", "24"], env=user, cwd=tmp_path)
+    assert drawn.returncode == 0, drawn.stderr  # Pillow came with it
+    with Image.open(tmp_path / "ring.png") as image:
+        assert image.size == (24, 24)
