@@ -83,7 +83,7 @@ def _default_backend() -> str:
 
 def _tray(backends: list[str], quick: bool) -> list[dict]:
     missing = [t for t in DESKTOP_TOOLS if shutil.which(t) is None]
-    ids = [f"{k}_{b}" for b in backends for k in ("startup", "rss", "cpu_unchanged", "cpu_changing")]
+    ids = [f"{k}_{b}" for b in backends for k in ("startup", "rss", "rss_fetched", "cpu_unchanged", "cpu_changing")]
     if missing:
         reason = f"needs {', '.join(missing)} (see .ci/run)"
         return [{"id": i, "name": i, "skipped": reason} for i in ids]
@@ -92,7 +92,7 @@ def _tray(backends: list[str], quick: bool) -> list[dict]:
     figures = tray_figures.measure(
         backends, startup_repeats=2 if quick else 20, rss_repeats=1 if quick else 3,
         rss_ticks=60 if quick else 600, cpu_repeats=1 if quick else 2, cpu_ticks=40 if quick else 600,
-        cpu_tick_s=0.1,  # many short ticks: /proc counts CPU in 10 ms steps, so a 60 s window of 1 s ticks is too coarse
+        cpu_tick_s=0.1,  # many short ticks: per tick = the difference of two trays' CPU clocks over one window
     )
     return _dicts(figures)
 

@@ -57,13 +57,15 @@ def test_a_quick_run_reports_the_tray_figures_on_a_real_tray_host(tmp_path):
     result = run_quick(tmp_path, "tray")
     figures = {f["id"]: f for f in result["figures"]}
     backend = next(iter(figures)).rsplit("_", 1)[1]
-    assert set(figures) == {f"{k}_{backend}" for k in ("startup", "rss", "cpu_unchanged", "cpu_changing")}
+    kinds = ("startup", "rss", "rss_fetched", "cpu_unchanged", "cpu_changing")
+    assert set(figures) == {f"{k}_{backend}" for k in kinds}
     if missing and not IN_CI:
         assert all("skipped" in f for f in figures.values())  # says what is missing instead of failing
         return
     for figure in figures.values():
         assert_measured(figure)
     assert figures[f"rss_{backend}"]["extra"]["requests_sent"] == 0  # fresh cache: the ticks never fetched
+    assert figures[f"rss_fetched_{backend}"]["extra"]["requests_sent"] >= 1  # an old cache: it did fetch
 
 
 windows = st.one_of(

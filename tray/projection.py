@@ -136,9 +136,7 @@ def project(
     period = PERIODS.get(window)
     if period is None:
         return None
-    everything = window_points(history, window, now)
-    points = current_period(everything)
-    restarted = len(points) < len(everything)  # we saw this period begin: nothing of it came before
+    points, restarted = _period(history, window, now)
     if len(points) < MIN_READINGS:
         return None
     first, last = points[0], points[-1]
@@ -148,7 +146,7 @@ def project(
             or last.percent >= 100):
         return None
     rate = max(0.0, (last.percent - first.percent) / (span / _HOUR))
-    slices = _slice_rates(points, SLICES)
+    slices = _kept_slice_rates(window, points)
     low, high = min(min(slices), rate), max(max(slices), rate)
     started = resets_at - period
     if started < first.at and not restarted:
@@ -173,6 +171,39 @@ def project(
         readings=len(points),
         confidence="high" if steady else "low",
     )
+
+
+# The tray redraws every minute from the same parsed history (cache.read_state reuses it while the file is
+# unchanged), and one redraw projects each window several times (menu, ring, pace notice): walking 720
+# readings each time cost ~20 ms a tick. So the walk is kept per window for the latest history tuple, and
+# reused while `now` is past all of its readings (then the "from the future" filter drops nothing).
+_walks: dict[str, tuple[tuple[Reading, ...], datetime, list[Point], bool]] = {}
+_slices: dict[str, tuple[list[Point], list[float]]] = {}
+_events: list[tuple[Sequence[Reading], list[ResetEvent]]] = []
+
+
+def _period(history: Iterable[Reading], window: str, now: datetime) -> tuple[list[Point], bool]:
+    """The window's current period, and whether we saw it begin (nothing of it came before)."""
+    kept = _walks.get(window)
+    if kept is not None and kept[0] is history and now >= kept[1]:
+        return kept[2], kept[3]
+    everything = window_points(history, window, now)
+    points = current_period(everything)
+    restarted = len(points) < len(everything)
+    if isinstance(history, tuple) and history:
+        latest = max(reading.at for reading in history)
+        if now >= latest:
+            _walks[window] = (history, latest, points, restarted)  # holding it keeps its id from being reused
+    return points, restarted
+
+
+def _kept_slice_rates(window: str, points: list[Point]) -> list[float]:
+    kept = _slices.get(window)
+    if kept is not None and kept[0] is points:  # the kept walk's own list: the same points, the same rates
+        return list(kept[1])
+    rates = _slice_rates(points, SLICES)
+    _slices[window] = (points, rates)
+    return list(rates)
 
 
 def projections(history: Sequence[Reading], now: datetime, *, fresh_within: timedelta = FRESH_WITHIN
@@ -201,6 +232,16 @@ def reset_event(history: Sequence[Reading], reading: Reading) -> str | None:
 
 def reset_events(history: Sequence[Reading]) -> list[ResetEvent]:
     """Every recorded reset that did not follow the clock, oldest first."""
+    kept = _events[0] if _events else None
+    if kept is not None and kept[0] is history:  # the same tuple as the last redraw's: a pure function of it
+        return list(kept[1])
+    events = _reset_events(history)
+    if isinstance(history, tuple):
+        _events[:] = [(history, events)]
+    return list(events)
+
+
+def _reset_events(history: Sequence[Reading]) -> list[ResetEvent]:
     events: list[ResetEvent] = []
     last_seen: dict[str, Reading] = {}
     for reading in history:
