@@ -17,6 +17,9 @@ CONSOLE_SCRIPT = VENV_PYTHON.parent / "claude-tray"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# A user's Python reads the installed .pyc files; PYTHONDONTWRITEBYTECODE (set in some CI and agent shells)
+# with sources newer than their .pyc would compile the tray's modules on every start and time the compiler.
+NOT_A_USERS = ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
 HISTORY_MINUTES = 720  # a tray that has run for 12 h keeps this many readings: the heaviest cache to parse
 
 
@@ -94,9 +97,16 @@ def write_fresh_cache(cache_file: Path, now: datetime, *, five: float = 47.0, se
 def scratch_env(home: Path, **extra: str) -> dict[str, str]:
     """The environment of a user whose home is `home`: nothing of the real user's Claude set-up leaks in."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CLAUDE_", "PYSTRAY_")) and k not in ("PYTHONPATH",)}
+           if not k.startswith(("CLAUDE_", "PYSTRAY_")) and k not in NOT_A_USERS}
     env.update(HOME=str(home), **extra)
     return env
+
+
+def compile_sources() -> None:
+    """Write current .pyc files for the tray, as pip does at install (`python -m compileall`)."""
+    import compileall
+
+    compileall.compile_dir(str(ROOT / "tray"), quiet=1)
 
 
 def now_utc() -> datetime:

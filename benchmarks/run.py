@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Figure, dump, machine
+from common import ROOT, Figure, compile_sources, dump, machine
 
 RESULTS = ROOT / "benchmarks" / "results"
 DESKTOP_TOOLS = ("Xvfb", "trayer", "dbus-daemon", "dunst")
@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     groups = set(args.only or ("commands", "render", "gate", "tray"))
     started = time.monotonic()
+    compile_sources()
     figures: list[dict] = []
 
     if "commands" in groups:

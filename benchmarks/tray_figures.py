@@ -23,6 +23,7 @@ from pathlib import Path
 
 from common import (
     CONSOLE_SCRIPT,
+    NOT_A_USERS,
     ROOT,
     VENV_PYTHON,
     Figure,
@@ -133,7 +134,8 @@ class TrayBench:
         return home / ".claude" / "oh-my-claude" / ".usage_cache"
 
     def tray(self, home: Path, tick_s: float | None = None, server=None) -> tuple[list[str], dict[str, str]]:
-        env = {k: v for k, v in self.desk.env.items() if not k.startswith(("CLAUDE_", "PYSTRAY_"))}
+        env = {k: v for k, v in self.desk.env.items()
+               if not k.startswith(("CLAUDE_", "PYSTRAY_")) and k not in NOT_A_USERS}
         port = (server or self.server).server_port
         env.update(HOME=str(home), PYSTRAY_BACKEND=self.backend,
                    CLAUDE_TRAY_API_URL=f"http://127.0.0.1:{port}/api/oauth/usage")
@@ -142,24 +144,32 @@ class TrayBench:
         return [str(VENV_PYTHON), str(CONSOLE_SCRIPT), "run"], env
 
     def bare(self) -> tuple[list[str], dict[str, str]]:
-        env = dict(self.desk.env, PYSTRAY_BACKEND=self.backend)
+        env = {k: v for k, v in self.desk.env.items() if k not in NOT_A_USERS}
+        env["PYSTRAY_BACKEND"] = self.backend
         return [str(VENV_PYTHON), str(BARE_ICON), "--lifetime", "600"], env
 
     def startup(self, repeats: int) -> Figure:
         from tests.e2e.desktop import time_to_visible
 
         home = self.home()
-        subject, base = [], []
+        subject, base, blank = [], [], {"tray": 0, "bare": 0}
         for _ in range(repeats):
             pair = [("tray", *self.tray(home), TRAY_NAME), ("bare", *self.bare(), BARE_NAME)]
             random.shuffle(pair)
+            took: dict[str, float] = {}
             for who, argv, env, name in pair:
-                seconds = time_to_visible(argv, env, name, deadline=30)
-                (subject if who == "tray" else base).append(seconds * 1000)
+                try:
+                    took[who] = time_to_visible(argv, env, name, deadline=15) * 1000
+                except TimeoutError:  # seen about once in 100 xorg starts: docked, but not drawn until an update
+                    blank[who] += 1
+            if len(took) == 2:
+                subject.append(took["tray"])
+                base.append(took["bare"])
         ratio = paired(subject, base)
         return Figure(id=f"startup_{self.backend}", name=f"tray start -> icon visible ({self.backend})",
                       unit="ms", subject=Stats.of(subject), baseline_name=f"bare pystray icon ({self.backend})",
-                      baseline=Stats.of(base), ratio=ratio, target="<= 1.5x", meets=ratio.median <= 1.5)
+                      baseline=Stats.of(base), ratio=ratio, target="<= 1.5x", meets=ratio.median <= 1.5,
+                      extra={"not_shown_within_15_s": blank})
 
     def _start_pair(self, tray_cmd, lifetime: float):
         tray = self.desk.spawn(tray_cmd[0], tray_cmd[1], lifetime=lifetime)

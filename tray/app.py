@@ -142,10 +142,10 @@ class TrayApp:
 
     # --- notifications --------------------------------------------------------------------
     def _announce(self, state: Any, view: MenuView, now: datetime) -> None:
-        from tray.notify import due_notifications, mark_sent
-
         if self.icon is None:  # the first redraw happens before the icon exists: announce at the next one
             return
+        from tray.notify import due_notifications, mark_sent  # not before: the first picture needs none of it
+
         due = due_notifications(state, now)
         if not due:
             return

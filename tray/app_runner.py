@@ -50,7 +50,6 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
     )
     if info.advice and not pystray.Icon.HAS_MENU:
         log.info("%s", info.advice)
-    app.autostart_enabled = _autostart_enabled(env)
     view = app.redraw()
     ring = quantized(view.ring)
     icon = pystray.Icon("claude-tray", app.image_for(ring), view.title, menu=app.menu_items(pystray))
@@ -59,15 +58,17 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
     on_termination(app.quit)
 
     tick_seconds = env_seconds(env, "CLAUDE_TRAY_TICK_SECONDS") or 60.0
-    threading.Thread(target=app.worker, name="fetch", daemon=True).start()
-    threading.Thread(target=_schedule_loop, args=(app, tick_seconds), name="tick", daemon=True).start()
-
     shown = threading.Event()
 
     def setup(icon: object) -> None:
+        # Runs on pystray's setup thread once its loop runs. Only the instance lock and the first picture
+        # come before the icon; the rest (threads, schedule, the launch-at-login check) follows it.
         icon.visible = True  # type: ignore[attr-defined]
         shown.set()
+        threading.Thread(target=app.worker, name="fetch", daemon=True).start()
+        threading.Thread(target=_schedule_loop, args=(app, tick_seconds), name="tick", daemon=True).start()
         app.tick()
+        _show_autostart(app, env)
         _redock_while_unembedded(icon, app)
 
     try:
@@ -178,6 +179,17 @@ def _autostart_instance(env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
     if not name:  # a folder named only in other scripts: a stable name from its path
         name = f"config-{zlib.crc32(str(folder).encode()):08x}"  # not hashlib: it loads OpenSSL into the tray
     return name, ("--config-dir", str(folder))
+
+
+def _show_autostart(app: TrayApp, env: Mapping[str, str]) -> None:
+    """The menu's "Launch at login" tick: asked after the icon shows, then the menu is built again."""
+    enabled = _autostart_enabled(env)
+    if enabled == app.autostart_enabled:
+        return
+    app.autostart_enabled = enabled
+    with app.ui_lock:
+        if app.icon is not None and not app.stopping.is_set():
+            app.icon.update_menu()
 
 
 def _autostart_enabled(env: Mapping[str, str]) -> bool:

@@ -52,12 +52,16 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
 
 def _plain_status(argv: list[str]) -> argparse.Namespace | None:
-    """`status` and `status --json` as argparse would parse them. Bars and scripts poll `status`, and
-    importing argparse and building the parser cost more than the command itself."""
-    if argv not in (["status"], ["status", "--json"]):
-        return None
+    """`status`, `status --json`, `run` and no command as argparse would parse them. Bars and scripts poll
+    `status`, and importing argparse (with shutil, bz2, lzma) and building the parser cost more than the
+    command itself; the tray's start-up until its icon shows pays for it too."""
     from types import SimpleNamespace
 
+    if argv in ([], ["run"]):
+        return SimpleNamespace(  # type: ignore[return-value]
+            handler=_cmd_run, interval=None, quiet_hours=None, label=None, config_dir=None)
+    if argv not in (["status"], ["status", "--json"]):
+        return None
     return SimpleNamespace(handler=_cmd_status, json=len(argv) == 2, config_dir=None)  # type: ignore[return-value]
 
 

@@ -6,7 +6,7 @@ bar, Windows 11's taskbar, XFCE, Cinnamon and Plasma 5 panels.
 
 from __future__ import annotations
 
-import shutil
+import os
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -51,7 +51,7 @@ def _linux(env: Mapping[str, str]) -> str:
     desktop = env.get("XDG_CURRENT_DESKTOP", "").lower()
     if "gnome" in desktop:
         return "dark"  # the top bar is dark whatever the application theme
-    gsettings = shutil.which("gsettings", path=env.get("PATH"))
+    gsettings = _which("gsettings", env.get("PATH"))
     if gsettings is None:
         return "dark"
     answer = subprocess.run([gsettings, "get", "org.gnome.desktop.interface", "color-scheme"],
@@ -59,3 +59,16 @@ def _linux(env: Mapping[str, str]) -> str:
     if "prefer-light" in answer.stdout:
         return "light"
     return "dark"
+
+
+def _which(name: str, path: str | None) -> str | None:
+    """shutil.which for one POSIX program name: shutil would load bz2 and lzma into the tray for this."""
+    if path is None:
+        path = os.environ.get("PATH") or os.defpath
+    if not path:
+        return None
+    for folder in path.split(os.pathsep):
+        candidate = os.path.join(folder or os.curdir, name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None
