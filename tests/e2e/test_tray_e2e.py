@@ -245,6 +245,11 @@ def test_show_debug_error_opens_a_window_with_the_failure_and_no_token(tray_for:
     desktop.screenshot("tray-debug-window.png")
     assert tray.proc is not None and tray.proc.poll() is None
     assert "FAKE" not in cache.read_text()
+    # The window is its own process (its own session, so it outlives the tray): close it, or it keeps the
+    # keyboard focus that the next test's menu navigation needs.
+    subprocess.run(["xdotool", "search", "--name", "claude-tray: debug", "windowclose"], env=desktop.env,
+                   capture_output=True, timeout=10, check=False)
+    desktop.wait_until(lambda: not window_titled(desktop, "claude-tray: debug"), 10, "the debug window closed")
 
 
 @pytest.mark.display
