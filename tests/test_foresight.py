@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -220,7 +221,9 @@ def test_two_config_dirs_run_two_trays_side_by_side_each_labelled(home: Path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the XDG autostart entry")
-def test_autostart_registers_each_config_dir_under_its_own_name(home: Path):
+def test_autostart_registers_each_config_dir_under_its_own_name(home: Path, tmp_path: Path, monkeypatch):
+    # Launch at login refuses a program inside the temp folder; CI may check the project out under /tmp.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "not-the-checkout"))
     work, personal = account(home, ".claude-work"), account(home, "claude-personal")
     plain = {"HOME": str(home), "PATH": os.environ.get("PATH", "")}
     autostart = home / ".config" / "autostart"
