@@ -16,6 +16,7 @@ import enum
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Union
 
 APP_ID = "claude-usage-tray"
@@ -46,6 +47,18 @@ class AutostartStatus:
     def enabled(self) -> bool:
         """What the menu's "Launch at login" check mark shows."""
         return self.state is AutostartState.ENABLED
+
+    @classmethod
+    def from_entry(cls, program: str, where: str, location: str) -> AutostartStatus:
+        """What an entry of ours at `where` that starts `program` means: on, or off when the program is gone."""
+        if not program or (Path(program).is_absolute() and not Path(program).exists()):
+            return cls(
+                AutostartState.DISABLED,
+                f"Launch at login is off: {where} starts {program or 'nothing'}, which does not exist; "
+                "run `claude-tray autostart enable` again.",
+                location,
+            )
+        return cls(AutostartState.ENABLED, f"Launch at login is on ({where}).", location)
 
 
 class AutostartBackend(ABC):

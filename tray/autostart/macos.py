@@ -100,14 +100,7 @@ class LaunchAgent(AutostartBackend):
             )
         args = agent.get("ProgramArguments")
         program = args[0] if isinstance(args, list) and args and isinstance(args[0], str) else ""
-        if not program or (Path(program).is_absolute() and not Path(program).exists()):
-            return AutostartStatus(
-                AutostartState.DISABLED,
-                f"Launch at login is off: {self.path} starts {program or 'nothing'}, which does not exist; "
-                "run `claude-tray autostart enable` again.",
-                self.location,
-            )
-        return AutostartStatus(AutostartState.ENABLED, f"Launch at login is on ({self.path}).", self.location)
+        return AutostartStatus.from_entry(program, str(self.path), self.location)
 
     def _loaded(self) -> bool:
         return self.runner(["launchctl", "print", f"{self.domain}/{self.label}"])[0] == 0

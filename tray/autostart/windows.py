@@ -12,7 +12,6 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol, Union
 
 from tray.autostart.base import APP_ID, AutostartBackend, AutostartState, AutostartStatus, CommandSource
@@ -129,15 +128,7 @@ class RunKeyAutostart(AutostartBackend):
                                    self.location)
         if switched_off:
             return AutostartStatus(AutostartState.DISABLED_BY_USER, self._user_off_detail(), self.location)
-        program = program_of(value)
-        if Path(program).is_absolute() and not Path(program).exists():
-            return AutostartStatus(
-                AutostartState.DISABLED,
-                f"Launch at login is off: {self.location} starts {program}, which no longer exists; "
-                "run `claude-tray autostart enable` again.",
-                self.location,
-            )
-        return AutostartStatus(AutostartState.ENABLED, f"Launch at login is on ({self.location}).", self.location)
+        return AutostartStatus.from_entry(program_of(value), self.location, self.location)
 
     def enable(self) -> str:
         try:
