@@ -48,7 +48,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         "claude-tray %s: backend %s (%s), cache %s, poll every %d s",
         __version__, backend, "menu" if pystray.Icon.HAS_MENU else "no menu", cache_file, base_interval,
     )
-    if info.advice and not pystray.Icon.HAS_MENU:
+    if info.advice:  # what is missing for a better backend (a menu, or StatusNotifierItem panels)
         log.info("%s", info.advice)
     view = app.redraw()
     ring = quantized(view.ring)
