@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,6 +14,7 @@ from pytest_httpserver import HTTPServer
 
 from tests.conftest import install_credentials
 from tray.app import TrayApp
+from tray.app_runner import autostart_backend
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
@@ -156,3 +158,16 @@ def test_a_threshold_crossed_before_the_icon_exists_is_announced_once_it_does(ma
     app.icon = icon
     app.redraw()
     assert [title for _, title in icon.notes if title and "90%" in title]
+
+
+def test_launch_at_login_toggles_what_the_system_says_not_a_stale_check_mark(make_app, home, tmp_path, monkeypatch):
+    # Launch at login refuses a program inside the temp folder; CI may check the project out under /tmp.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "not-the-checkout"))
+    app, icon, _ = make_app()
+    app.env = {**app.env, "XDG_CONFIG_HOME": str(home / ".config")}
+    backend = autostart_backend(app.env)
+    backend.enable()
+    app.autostart_enabled = False  # start-up has not read the status yet
+    app.on_autostart()
+    assert not backend.status().enabled and app.autostart_enabled is False
+    assert icon.notes[-1][1] == "Launch at login"

@@ -230,7 +230,8 @@ class TrayApp:
 
         try:
             backend = autostart_backend(self.env)
-            message = backend.disable() if self.autostart_enabled else backend.enable()
+            # Ask the system, not the check mark: the user may have changed it elsewhere since start-up.
+            message = backend.disable() if backend.status().enabled else backend.enable()
             self.autostart_enabled = backend.status().enabled
         except (TrayError, OSError) as error:
             message = str(error)
