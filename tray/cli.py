@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         from tray.desktop import debug_view_main
 
         return debug_view_main(argv[1] if len(argv) > 1 else PROG, sys.stdin)
-    args = _plain_status(argv)
+    args = _args_without_argparse(argv)
     if args is None:
         try:
             args = _parser().parse_args(argv)
@@ -51,7 +51,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return 130
 
 
-def _plain_status(argv: list[str]) -> argparse.Namespace | None:
+def _args_without_argparse(argv: list[str]) -> argparse.Namespace | None:
     """`status`, `status --json`, `run` and no command as argparse would parse them. Bars and scripts poll
     `status`, and importing argparse (with shutil, bz2, lzma) and building the parser cost more than the
     command itself; the tray's start-up until its icon shows pays for it too."""

@@ -12,7 +12,7 @@ import math
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -161,12 +161,17 @@ def test_ring_shows_the_five_hour_figure_and_redraws_after_a_refresh(tray_for: A
     tray.start()
     desktop = tray.desktop
 
-    def ring_at_thirty() -> bool:  # the first fetch may land after the first paint ("Reading…")
-        image, bbox = painted_area(desktop, tray.icon())
-        return arc_coloured_at(image, bbox, 0.15) and not arc_coloured_at(image, bbox, 0.6)
+    def ring_between(coloured: float, bare: float) -> Callable[[], bool]:
+        """The outer arc is coloured at `coloured` turns and not at `bare` (the reading lies between)."""
 
-    try:
-        desktop.wait_until(ring_at_thirty, 15, "the ring showing 30 %")
+        def check() -> bool:
+            image, bbox = painted_area(desktop, tray.icon())
+            return arc_coloured_at(image, bbox, coloured) and not arc_coloured_at(image, bbox, bare)
+
+        return check
+
+    try:  # the first fetch may land after the first paint ("Reading…")
+        desktop.wait_until(ring_between(0.15, 0.6), 15, "the ring showing 30 %")
     finally:
         desktop.screenshot(f"tray-{backend}-30.png")
     before = desktop.grab_box(tray.icon())
@@ -175,12 +180,8 @@ def test_ring_shows_the_five_hour_figure_and_redraws_after_a_refresh(tray_for: A
     refreshed = tray.command("refresh")
     assert refreshed.returncode == 0, refreshed.stderr
 
-    def ring_at_eighty_five() -> bool:  # the 1 s tick redraws from the cache the refresh wrote
-        image, bbox = painted_area(desktop, tray.icon())
-        return arc_coloured_at(image, bbox, 0.6) and not arc_coloured_at(image, bbox, 0.95)
-
-    try:
-        desktop.wait_until(ring_at_eighty_five, 10, "the ring showing 85 %")
+    try:  # the 1 s tick redraws from the cache the refresh wrote
+        desktop.wait_until(ring_between(0.6, 0.95), 10, "the ring showing 85 %")
     finally:
         desktop.screenshot(f"tray-{backend}-85.png")
     assert ImageChops.difference(desktop.grab_box(tray.icon()), before).getbbox() is not None

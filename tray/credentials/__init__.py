@@ -25,8 +25,6 @@ __all__ = [
     "usable_credentials",
 ]
 
-KEYCHAIN_WHERE = 'the Keychain item "Claude Code-credentials"'
-
 
 def read_credentials(
     env: Mapping[str, str] | None = None,
@@ -43,11 +41,11 @@ def read_credentials(
     env = os.environ if env is None else env
     keychain_problem: CredentialsError | None = None
     if platform == "darwin":
-        from tray.credentials.keychain import keychain_blobs  # subprocess, getpass: only where it is used
+        from tray.credentials.keychain import WHERE, keychain_blobs  # subprocess, getpass: only where it is used
 
         for blob in keychain_blobs(env, security=security, timeout=keychain_timeout):
             try:
-                return parse_credentials(blob, source="keychain", where=KEYCHAIN_WHERE)
+                return parse_credentials(blob, source="keychain", where=WHERE)
             except CredentialsError as problem:  # e.g. signed out for this account: try the next source
                 keychain_problem = keychain_problem or problem
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from tray.subproc import kill_group
 
 SERVICE = "Claude Code-credentials"
+WHERE = f'the Keychain item "{SERVICE}"'  # how messages name this source
 DEFAULT_SECURITY = "/usr/bin/security"
 EXIT_NOT_FOUND = 44  # security(1): "The specified item could not be found in the keychain."
 _MAX_OUTPUT = 1024 * 1024
