@@ -8,12 +8,12 @@ minute (60/h): that is the baseline.
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from common import Figure, Stats
 
 from tray import gate
+from tray.record import replace
 from tray.state import CachedState
 from tray.usage import FIVE_HOURS, Usage, UsageWindow
 

@@ -16,7 +16,6 @@ import tempfile
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import replace
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -33,6 +32,8 @@ from common import (
     write_credentials,
     write_fresh_cache,
 )
+
+from tray.record import replace
 
 BARE_ICON = ROOT / "tests" / "e2e" / "bare_icon.py"
 BARE_NAME, TRAY_NAME = "bare-icon", "claude-tray"

@@ -11,7 +11,6 @@ import shutil
 import stat
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from tray import cache as cache_module
 from tray.cache import read_cache, read_state, update_cache, update_state
 from tray.errors import CacheError
 from tray.paths import cache_path, lock_path
+from tray.record import replace
 from tray.state import CachedState
 from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
 

@@ -11,7 +11,6 @@ import re
 import shutil
 import stat
 import traceback
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from tray.errors import (
     SignedOut,
     TokenExpired,
 )
+from tray.record import replace
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 YEAR_2100 = datetime(2100, 1, 1, tzinfo=timezone.utc)

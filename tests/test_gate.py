@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import random
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from tray import gate
 from tray.cache import read_state, update_state
+from tray.record import replace
 from tray.state import CachedState, GateState, LastError
 from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from tray.notify import AVAILABLE_AGAIN, Notification, due_notifications, mark_sent
+from tray.record import replace
 from tray.state import CachedState, LastError, Reading
 from tray.usage import Usage, parse_usage
 

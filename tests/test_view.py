@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import locale
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tray import timefmt
 from tray.look import Look
+from tray.record import replace
 from tray.state import CachedState, GateState, LastError
 from tray.timefmt import format_age, format_countdown, locale_uses_24h
 from tray.usage import Usage, parse_usage
@@ -297,9 +297,9 @@ def test_durations_read_as_minutes_hours_and_days() -> None:
 
 def test_clock_follows_the_locale_when_not_given(monkeypatch: pytest.MonkeyPatch, over_limit: Usage) -> None:
     # No en_US locale is installed here; the locale's time format is what the decision reads.
-    monkeypatch.setattr(locale, "nl_langinfo", lambda item: "%I:%M:%S %p")
+    monkeypatch.setattr(timefmt._c_locale, "nl_langinfo", lambda item: "%I:%M:%S %p")
     assert locale_uses_24h() is False
     view = build_view(fresh(over_limit, OVER_NOW), OVER_NOW, tz=UTC1)
     assert view.lines[1].endswith("(6:00 PM)")
-    monkeypatch.setattr(locale, "nl_langinfo", lambda item: "%H:%M:%S")
+    monkeypatch.setattr(timefmt._c_locale, "nl_langinfo", lambda item: "%H:%M:%S")
     assert locale_uses_24h() is True

@@ -12,15 +12,18 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from tray import cache
 from tray.errors import TrayError
 from tray.look import RingSpec
+from tray.record import replace
 from tray.view import MenuView, build_view
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 log = logging.getLogger("claude-tray")
 

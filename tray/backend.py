@@ -9,12 +9,13 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+from tray.record import record
 
 _MENU = {"appindicator": True, "gtk": True, "xorg": False, "win32": True, "darwin": True, "dummy": False}
 
 
-@dataclass(frozen=True)
+@record
 class BackendInfo:
     name: str
     has_menu: bool

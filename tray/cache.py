@@ -54,7 +54,7 @@ def read_cache(path: Path | str) -> dict[str, Any]:
     return decoded if isinstance(decoded, dict) else {}
 
 
-def read_state(path: Path) -> CachedState:
+def read_state(path: Path | str) -> CachedState:
     """The cache as values. The tray asks every minute; an unchanged file is not parsed again (a 12-hour
     history is ~2000 timestamps: parsing it was most of a tick's CPU)."""
     signature = _signature(path)
@@ -79,7 +79,7 @@ _PARSED_PATHS = 8
 _SETTLE_NS = 2_000_000_000
 
 
-def _signature(path: Path) -> tuple[int, ...] | None:
+def _signature(path: Path | str) -> tuple[int, ...] | None:
     try:
         st = os.stat(path)
     except (OSError, ValueError):

@@ -39,7 +39,9 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             args = _parser().parse_args(argv)
         except SystemExit as stop:  # argparse already printed the one-line usage error
             return int(stop.code or 0) and int(ExitCode.USAGE)
-    _use_locale_clock()
+    from tray.timefmt import use_locale_clock
+
+    use_locale_clock()
     if getattr(args, "config_dir", None):
         env["CLAUDE_CONFIG_DIR"] = args.config_dir
     try:
@@ -63,16 +65,6 @@ def _args_without_argparse(argv: list[str]) -> argparse.Namespace | None:
     if argv not in (["status"], ["status", "--json"]):
         return None
     return SimpleNamespace(handler=_cmd_status, json=len(argv) == 2, config_dir=None)  # type: ignore[return-value]
-
-
-def _use_locale_clock() -> None:
-    """Reset times follow the user's locale (24 h or 12 h clock)."""
-    import locale
-
-    try:
-        locale.setlocale(locale.LC_TIME, "")
-    except locale.Error:
-        pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -152,11 +144,11 @@ def _cmd_run(args: argparse.Namespace, env: dict[str, str]) -> int:
 def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
     from tray import cache
     from tray.errors import ExitCode
-    from tray.paths import cache_path
+    from tray.paths import cache_path_str
     from tray.report import status_json, status_text
 
     now = _now()
-    state = cache.read_state(cache_path(env))
+    state = cache.read_state(cache_path_str(env))
     problem = _credentials_problem(env, now)
     if args.json:
         import json

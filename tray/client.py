@@ -13,10 +13,8 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from http import HTTPStatus
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -33,7 +31,12 @@ from tray.errors import (
     ScopeRejected,
     ServerError,
 )
+from tray.record import record
 from tray.redact import mask_token, redact
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_BODY = 1 << 20
 
@@ -45,7 +48,7 @@ _READ_CHUNK = 64 * 1024
 _SENDABLE_TOKEN = re.compile(r"[\x21-\x7e]+")
 
 
-@dataclass(frozen=True)
+@record
 class Exchange:
     """One request and its answer as `claude-tray refresh --debug` prints it; every field is redacted."""
 
@@ -73,7 +76,7 @@ class _BearerAuth(requests.auth.AuthBase):
         return f"_BearerAuth({mask_token(self._token)})"
 
 
-@dataclass(frozen=True)
+@record
 class _Answer:
     status: int
     headers: dict[str, str]

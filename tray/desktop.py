@@ -13,7 +13,10 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
 
 USAGE_SETTINGS_URL = "https://claude.ai/settings/usage"
 

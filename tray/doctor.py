@@ -6,16 +6,19 @@ import json
 import os
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import IO
 
 from tray.errors import CredentialsError, ExitCode, TrayError
+from tray.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO
 
 OK, BAD, WARN = "✓", "✗", "!"
 
 
-@dataclass(frozen=True)
+@record
 class Check:
     mark: str
     title: str

@@ -8,20 +8,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from tray import cache, gate
 from tray.errors import ApiError, CredentialsError, RateLimited, TrayError
 from tray.history import append_reading, figures
+from tray.record import record, replace
 from tray.redact import redact
 from tray.state import CachedState, LastError
 
 BODY_EXCERPT_CHARS = 400
 
 
-@dataclass(frozen=True)
+@record
 class FetchOutcome:
     """What one cycle did: `fetched` is True only when a request was sent."""
 

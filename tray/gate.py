@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 import random
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from tray.record import record, replace
 from tray.state import CachedState, GateState
 
 MIN_INTERVAL_S = 30  # polling every 10–30 s earns permanent 429s (PEERS.md)
@@ -39,7 +39,7 @@ _ERROR_WORDS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Decision:
     allowed: bool
     reason: str  # a sentence fragment for the status line and `refresh`, e.g. "rate limited until 14:05"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from tray.projection import reset_event
+from tray.record import replace
 from tray.state import HISTORY_LIMIT, Reading
 from tray.usage import Usage
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+
+from tray.record import record
 
 
 class Look(str, Enum):
@@ -31,7 +32,7 @@ def level_of(percent: float) -> Level:
     return Level.NORMAL
 
 
-@dataclass(frozen=True)
+@record
 class RingSpec:
     """Everything `render_ring` needs. Percentages may exceed 100; None means "no such window"."""
 

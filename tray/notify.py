@@ -8,11 +8,11 @@ so two trays and a restart do not repeat themselves.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from tray.look import Look
 from tray.projection import project
+from tray.record import record
 from tray.state import CachedState
 from tray.timefmt import format_clock, format_countdown, locale_uses_24h, nearest_minute, to_local
 from tray.timeparse import format_iso, parse_timestamp
@@ -30,7 +30,7 @@ _KEEP_AFTER_RESET = timedelta(days=1)  # a period's entry outlives its reset by 
 _MAX_ENTRIES = 64
 
 
-@dataclass(frozen=True)
+@record
 class Notification:
     key: str  # "<window key>@<resets_at ISO, to the minute, or 'none'>": one period of one window
     threshold: int  # 80, 90, 100, or AVAILABLE_AGAIN

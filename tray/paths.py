@@ -22,7 +22,14 @@ def config_dir(env: Mapping[str, str] | None = None) -> Path:
 
 
 def credentials_path(env: Mapping[str, str] | None = None) -> Path:
-    return config_dir(env) / ".credentials.json"
+    from pathlib import Path
+
+    return Path(credentials_path_str(env))
+
+
+def credentials_path_str(env: Mapping[str, str] | None = None) -> str:
+    """`credentials_path` as text, without importing pathlib (`claude-tray status` reads it)."""
+    return os.path.join(_config_dir_str(env), ".credentials.json")
 
 
 def cache_path(env: Mapping[str, str] | None = None) -> Path:

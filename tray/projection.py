@@ -24,9 +24,9 @@ event. The event text names the window: `five_hour:early_reset` (several separat
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
+from tray.record import record
 from tray.state import Reading
 from tray.timefmt import format_clock, format_countdown, format_moment, format_weekday_clock, nearest_minute, to_local
 from tray.usage import FIVE_HOURS, SEVEN_DAYS
@@ -45,7 +45,7 @@ _STILL = 0.01  # %/h: slower than this is no burn at all
 RESET_KINDS = ("early_reset", "late_reset", "surprise_reset")
 
 
-@dataclass(frozen=True)
+@record
 class Point:
     """One reading of one window."""
 
@@ -55,7 +55,7 @@ class Point:
     event: str | None = None  # this window's reset kind, if the reading recorded one
 
 
-@dataclass(frozen=True)
+@record
 class Projection:
     """When one window would hit 100 % at the pace of its current period."""
 
@@ -77,7 +77,7 @@ class Projection:
         return self.limit_at is None
 
 
-@dataclass(frozen=True)
+@record
 class ResetEvent:
     """A reset that did not follow the clock, as recorded in the history."""
 

@@ -8,12 +8,12 @@ fresh and broken data" are what users hate), so the six looks differ at 16 px in
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from tray.look import Level, Look, RingSpec, level_of
+from tray.record import record
 
 SIZES = (16, 22, 24, 32, 64)
 
@@ -30,7 +30,7 @@ OUTLINE = (0.98, 0.84)  # signed out: one thin ring, nothing inside
 DASHES = {OUTER: 10, INNER: 7, OUTLINE: 8}  # broken tracks for offline / signed out
 
 
-@dataclass(frozen=True)
+@record
 class Palette:
     """Colours for one kind of panel. Level hues follow Okabe–Ito (blue, amber, red-magenta) and are also
     spread in luminance, so deuteranopes and greyscale still see three steps."""

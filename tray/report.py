@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import IO, Any
 
 from tray.projection import Projection, projections
 from tray.redact import redact
 from tray.state import CachedState
+from tray.timefmt import locale_uses_24h
 from tray.timeparse import format_iso
 from tray.usage import UsageWindow
-from tray.view import build_view
+from tray.view import assess, build_view, menu_lines
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 
 def status_text(
@@ -20,9 +24,11 @@ def status_text(
     """The menu's lines (projections included) and its status line; `tz` None is the system's zone."""
     if not state.has_data and state.last_error is None and credentials_problem is None:
         return "No usage recorded yet: run `claude-tray refresh`, or start the tray with `claude-tray`."
-    view = build_view(state, now, credentials_problem=credentials_problem, tz=tz, clock_24h=clock_24h)
+    # The menu's lines and status line, without the ring and debug text a terminal never shows.
+    clock = locale_uses_24h() if clock_24h is None else clock_24h
+    status = assess(state, now, tz=tz, clock_24h=clock, credentials_problem=credentials_problem)
     source = " (source: oh-my-claude)" if state.source == "oh-my-claude" else ""
-    return "\n".join((*view.lines, view.status_line + source))
+    return "\n".join((*menu_lines(state, now, tz=tz, clock_24h=clock), status.line + source))
 
 
 def status_json(

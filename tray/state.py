@@ -9,17 +9,20 @@ Reading is tolerant: a foreign or half-written section reads as "absent", never 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
 
+from tray.record import field, record, replace
 from tray.timeparse import format_iso, format_utc, parse_timestamp
 from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 HISTORY_LIMIT = 720  # readings kept for pace and projection: 12 h at one a minute
 
 
-@dataclass(frozen=True)
+@record
 class LastError:
     at: datetime
     kind: str  # an errors.TrayError.kind: auth, scope, rate_limited, server, network, bad_response, expired, …
@@ -55,7 +58,7 @@ class LastError:
         )
 
 
-@dataclass(frozen=True)
+@record
 class GateState:
     """The fetch gate every process obeys (SPEC §4); decisions are in `tray.gate`."""
 
@@ -98,7 +101,7 @@ class GateState:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Reading:
     """One point of the pace history."""
 
@@ -137,7 +140,7 @@ class Reading:
         )
 
 
-@dataclass(frozen=True)
+@record
 class CachedState:
     """Everything the tray, `status` and the status line know, as read from the cache."""
 

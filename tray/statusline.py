@@ -47,10 +47,9 @@ def usage_from_stdin(payload: object) -> Usage | None:
 
 def record(cache_file, usage: Usage, now: datetime) -> CachedState:
     """Merge the status line's windows into the cache; per-model windows and extra usage are kept."""
-    from dataclasses import replace
-
     from tray import cache
     from tray.history import append_reading
+    from tray.record import replace
     from tray.usage import Usage
 
     def change(current: CachedState) -> CachedState:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from tray.errors import BadResponse
+from tray.record import field, record
 from tray.timeparse import format_iso, parse_timestamp
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 FIVE_HOURS = timedelta(hours=5)
 SEVEN_DAYS = timedelta(days=7)
@@ -23,7 +26,7 @@ _KNOWN_TOP_KEYS = ("five_hour", "seven_day", "extra_usage", "limits")
 _MAX_PERIOD_S = 366 * 86400  # no rate-limit window is longer than a year
 
 
-@dataclass(frozen=True)
+@record
 class UsageWindow:
     """One rate-limit window: `key` is stable (`five_hour`, `seven_day`, `seven_day_opus`, `model:fable`)."""
 
@@ -65,7 +68,7 @@ class UsageWindow:
         )
 
 
-@dataclass(frozen=True)
+@record
 class ExtraUsage:
     """Paid usage beyond the plan; money in minor units of `currency` (cents for USD)."""
 
@@ -102,7 +105,7 @@ class ExtraUsage:
         )
 
 
-@dataclass(frozen=True)
+@record
 class Usage:
     five_hour: UsageWindow | None = None
     seven_day: UsageWindow | None = None

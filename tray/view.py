@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from tray.look import Look, RingSpec
 from tray.projection import debug_lines as projection_debug_lines
 from tray.projection import pace_phrase, projections
+from tray.record import record
 from tray.redact import redact
 from tray.state import CachedState, Reading
 from tray.timefmt import (
@@ -52,14 +52,14 @@ _REFUSED_WORDS = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Status:
     look: Look
     line: str  # the menu's status line
     short: str  # the tooltip's state suffix, "" when all is well
 
 
-@dataclass(frozen=True)
+@record
 class MenuView:
     title: str  # tooltip, at most TITLE_LIMIT characters
     lines: tuple[str, ...]  # informational (disabled) menu lines, in order
@@ -91,21 +91,28 @@ def build_view(
                     credentials_problem=credentials_problem)
     name = _clean_label(label)
     usage = state.usage
-    lines: list[str] = []
-    plan = _plan_line(state.plan, name)
-    if plan:
-        lines.append(plan)
-    if usage is not None:
-        lines.extend(usage_lines(usage, now, tz=tz, clock_24h=clock, history=state.history))
     return MenuView(
         title=_title(usage, status, name),
-        lines=tuple(lines),
+        lines=menu_lines(state, now, tz=tz, clock_24h=clock, label=label),
         look=status.look,
         ring=ring_spec(usage, now, status.look),
         status_line=status.line,
         debug_text=debug_text(state, now, tz=tz, credentials_problem=credentials_problem,
                               credentials_warning=credentials_warning),
     )
+
+
+def menu_lines(
+    state: CachedState, now: datetime, *, tz: tzinfo | None, clock_24h: bool, label: str | None = None
+) -> tuple[str, ...]:
+    """The menu's informational lines: the plan (and account), then `usage_lines`."""
+    lines: list[str] = []
+    plan = _plan_line(state.plan, _clean_label(label))
+    if plan:
+        lines.append(plan)
+    if state.usage is not None:
+        lines.extend(usage_lines(state.usage, now, tz=tz, clock_24h=clock_24h, history=state.history))
+    return tuple(lines)
 
 
 def assess(

@@ -15,9 +15,10 @@ from __future__ import annotations
 import enum
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Union
+
+from tray.record import record
 
 APP_ID = "claude-usage-tray"
 # argv, or a function that finds it: finding it can fail (a temp venv), and only `enable` needs it.
@@ -37,7 +38,7 @@ class AutostartState(str, enum.Enum):
     UNSUPPORTED = "unsupported"
 
 
-@dataclass(frozen=True)
+@record
 class AutostartStatus:
     state: AutostartState
     detail: str  # one sentence a person can act on

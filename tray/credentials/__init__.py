@@ -10,12 +10,15 @@ import os
 import sys
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from tray.credentials.file import credentials_mode_warning, read_credentials_text
 from tray.credentials.model import Credentials, check_usable, parse_credentials
 from tray.errors import CredentialsError, CredentialsMissing
-from tray.paths import credentials_path
+from tray.paths import credentials_path_str
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "Credentials",
@@ -49,10 +52,10 @@ def read_credentials(
             except CredentialsError as problem:  # e.g. signed out for this account: try the next source
                 keychain_problem = keychain_problem or problem
 
-    path = credentials_path(env)
+    path = credentials_path_str(env)
     text = read_credentials_text(path)
     if text is not None:
-        return parse_credentials(text, source="file", where=str(path))
+        return parse_credentials(text, source="file", where=path)
     if keychain_problem is not None:
         # No file to fall back to: what the Keychain said is the most useful thing to report.
         raise keychain_problem

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import os
 import stat
-from pathlib import Path
 
 from tray.errors import CredentialsMalformed, CredentialsMissing
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Claude Code's file is a few hundred bytes; anything this big is not it, and reading it whole could hurt.
 MAX_BYTES = 1024 * 1024
 
 
-def read_credentials_text(path: Path) -> str | None:
+def read_credentials_text(path: Path | str) -> str | None:
     """The file's text, or None when there is no file. Opens read-only: never creates or touches it."""
     try:
         with open(path, "rb") as handle:
@@ -40,7 +43,7 @@ def read_credentials_text(path: Path) -> str | None:
         ) from None
 
 
-def credentials_mode_warning(path: Path) -> str | None:
+def credentials_mode_warning(path: Path | str) -> str | None:
     """A warning when the credentials file is readable by group or others, else None.
 
     Windows has no such mode bits (ACLs decide), so there is nothing to say there.

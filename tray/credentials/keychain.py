@@ -12,8 +12,8 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
+from tray.record import record
 from tray.subproc import kill_group
 
 SERVICE = "Claude Code-credentials"
@@ -23,7 +23,7 @@ EXIT_NOT_FOUND = 44  # security(1): "The specified item could not be found in th
 _MAX_OUTPUT = 1024 * 1024
 
 
-@dataclass(frozen=True)
+@record
 class KeychainAnswer:
     """One `security` call: `status` is found, not_found, failed or timeout; `text` only when found."""
 

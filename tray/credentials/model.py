@@ -7,18 +7,17 @@ from (file, Keychain) is the caller's business; it only passes a description for
 from __future__ import annotations
 
 import json
-import zlib
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from tray.errors import CredentialsMalformed, CredentialsMissing, MissingScope, SignedOut, TokenExpired
+from tray.record import field, record
 from tray.redact import mask_token
 
 PROFILE_SCOPE = "user:profile"  # the usage endpoint answers 403 without it
 SIGNED_OUT = "Claude Code is signed out: run `claude` and sign in."
 
 
-@dataclass(frozen=True)
+@record
 class Credentials:
     access_token: str = field(repr=False)
     expires_at: datetime | None  # aware UTC; None when Claude Code wrote no expiresAt
@@ -41,6 +40,8 @@ class Credentials:
         Two checksums, not a cryptographic hash: change detection is all it is for, and hashlib would load
         OpenSSL's libcrypto (3.6 MB of resident memory) into a tray that otherwise never needs it.
         """
+        import zlib  # only a fetch asks; `status` reads credentials without it
+
         data = self.access_token.encode("utf-8")
         return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
