@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
+from operator import attrgetter
 
 from tray.record import record
 from tray.state import Reading
@@ -96,12 +97,18 @@ def min_span(period: timedelta) -> timedelta:
 
 def window_points(history: Iterable[Reading], window: str, now: datetime) -> list[Point]:
     """One window's readings in time order; from the future or out of order (a jumped clock): dropped."""
+    figures = _FIGURES.get(window)
+    if figures is None:
+        return []
     points: list[Point] = []
-    for reading in history:
-        percent, resets_at = _figures(reading, window)
-        if percent is None or reading.at > now or (points and reading.at <= points[-1].at):
+    last_at = None
+    for reading in history:  # 720 readings for each window on every `claude-tray status`: kept lean
+        percent, resets_at = figures(reading)
+        at = reading.at
+        if percent is None or at > now or (last_at is not None and at <= last_at):
             continue
-        points.append(Point(reading.at, percent, resets_at, _event_for(reading.event, window)))
+        points.append(Point(at, percent, resets_at, _event_for(reading.event, window) if reading.event else None))
+        last_at = at
     return points
 
 
@@ -303,17 +310,24 @@ def _slice_rates(points: Sequence[Point], count: int) -> list[float]:
     start, end = points[0].at, points[-1].at
     step = (end - start) / count
     edges = [start + step * i for i in range(count)] + [end]
-    values = [_usage_at(points, moment) for moment in edges]
+    values = _usage_at_each(points, edges)
     hours = step / _HOUR
     return [max(0.0, (b - a) / hours) for a, b in zip(values, values[1:])]
 
 
-def _usage_at(points: Sequence[Point], moment: datetime) -> float:
-    for a, b in zip(points, points[1:]):
-        if a.at <= moment <= b.at:
-            share = (moment - a.at) / (b.at - a.at)
-            return a.percent + (b.percent - a.percent) * share
-    return points[-1].percent
+def _usage_at_each(points: Sequence[Point], moments: Sequence[datetime]) -> list[float]:
+    """The straight-line usage at each of the ascending `moments`, in one walk over the points."""
+    values: list[float] = []
+    i, last = 0, len(points) - 1
+    for moment in moments:
+        while i < last and points[i + 1].at < moment:
+            i += 1
+        if i < last and points[i].at <= moment:
+            a, b = points[i], points[i + 1]
+            values.append(a.percent + (b.percent - a.percent) * ((moment - a.at) / (b.at - a.at)))
+        else:  # past the last reading (or before the first): the last figure
+            values.append(points[-1].percent)
+    return values
 
 
 def _figures(reading: Reading | None, window: str) -> tuple[float | None, datetime | None]:
@@ -324,6 +338,12 @@ def _figures(reading: Reading | None, window: str) -> tuple[float | None, dateti
     if window == "seven_day":
         return reading.seven_day, reading.seven_day_resets_at
     return None, None
+
+
+_FIGURES = {
+    "five_hour": attrgetter("five_hour", "five_hour_resets_at"),
+    "seven_day": attrgetter("seven_day", "seven_day_resets_at"),
+}
 
 
 def _event_for(event: str | None, window: str) -> str | None:

@@ -8,6 +8,7 @@ Reading is tolerant: a foreign or half-written section reads as "absent", never 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -130,13 +131,13 @@ class Reading:
         if at is None:
             return None
         event = raw.get("event")
-        return cls(
-            at=at,
-            five_hour=_percent(raw.get("5h")),
-            seven_day=_percent(raw.get("7d")),
-            five_hour_resets_at=parse(raw.get("5h_resets_at")),
-            seven_day_resets_at=parse(raw.get("7d_resets_at")),
-            event=event if isinstance(event, str) else None,
+        return cls(  # at, 5h, 7d, their resets, event: positional, as a history holds 720 readings
+            at,
+            _percent(raw.get("5h")),
+            _percent(raw.get("7d")),
+            parse(raw.get("5h_resets_at")),
+            parse(raw.get("7d_resets_at")),
+            event if isinstance(event, str) else None,
         )
 
 
@@ -279,6 +280,8 @@ def _same_main_figures(a: Usage, b: Usage) -> bool:
 
 
 def _percent(value: object) -> float | None:
+    if type(value) is float:  # the common case first: a 12-hour history holds 1,440 of them
+        return value if math.isfinite(value) else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:

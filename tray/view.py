@@ -12,17 +12,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from tray.look import Look, RingSpec
-from tray.projection import debug_lines as projection_debug_lines
 from tray.projection import pace_phrase, projections
 from tray.record import record
-from tray.redact import redact
 from tray.state import CachedState, Reading
 from tray.timefmt import (
     format_age,
     format_clock,
     format_coarse,
     format_countdown,
-    format_moment,
     format_weekday_clock,
     locale_uses_24h,
     nearest_minute,
@@ -86,6 +83,8 @@ def build_view(
     `scope`, …); `label` names the account when several are watched; `credentials_warning` is a sentence for
     the debug text (e.g. the credentials file is readable by others).
     """
+    from tray.debugtext import debug_text  # the tray's "Show debug error"; `status` never needs it
+
     clock = locale_uses_24h() if clock_24h is None else clock_24h
     status = assess(state, now, tz=tz, clock_24h=clock, stale_after=stale_after,
                     credentials_problem=credentials_problem)
@@ -268,48 +267,6 @@ def pace(window: UsageWindow | None, now: datetime) -> float | None:
     return min(1.0, max(0.0, elapsed))
 
 
-def debug_text(
-    state: CachedState,
-    now: datetime,
-    *,
-    tz: tzinfo | None = None,
-    credentials_problem: str | None = None,
-    credentials_warning: str | None = None,
-) -> str:
-    """The full last error and the context around it, for "Show debug error": readable, copyable, redacted."""
-    out: list[str] = []
-    error = state.last_error
-    if error is None:
-        out.append("No error recorded.")
-    else:
-        out.append(f"Last error: {format_moment(error.at, tz)} ({format_age(error.at, now)})")
-        out.append(f"Kind: {error.kind}")
-        if error.status is not None:
-            out.append(f"HTTP status: {error.status}")
-        out.append(f"Message: {error.message}")
-        if error.body_excerpt:
-            out.append(f"Response body: {error.body_excerpt}")
-    gate = state.gate
-    if gate.next_fetch_at is not None and gate.next_fetch_at > now:
-        why = f" ({gate.reason})" if gate.reason else ""
-        out.append(f"Next automatic fetch: {format_moment(gate.next_fetch_at, tz)}{why}")
-    elif gate.reason == "auth":
-        out.append("Next automatic fetch: when the credentials change (auth)")
-    if state.fetched_at is not None and state.usage is not None:
-        source = state.source or "unknown source"
-        out.append(f"Reading: from {source}, {format_moment(state.fetched_at, tz)} "
-                   f"({format_age(state.fetched_at, now)})")
-    else:
-        out.append("Reading: none in the cache")
-    out.extend(projection_debug_lines(state.history, now, tz=tz))
-    if credentials_problem:
-        out.append(f"Credentials: {credentials_problem}")
-    if credentials_warning:
-        out.append(f"Warning: {credentials_warning}")
-    # Stored errors are redacted before they are written; this is the second line of defence.
-    return redact("\n".join(out))
-
-
 def _title(usage: Usage | None, status: Status, label: str | None) -> str:
     parts: list[str] = []
     if usage is not None:
@@ -341,6 +298,8 @@ def _clean_label(label: str | None) -> str | None:
     """A config-dir label is user input: one short line, nothing token-shaped."""
     if not label:
         return None
+    from tray.redact import redact  # its patterns are compiled at import: only when there is a label
+
     text = re.sub(r"\s+", " ", redact(label)).strip()
     if len(text) > _LABEL_LIMIT:
         text = text[: _LABEL_LIMIT - 1] + "…"
