@@ -106,6 +106,13 @@ def test_pro_sign_in_gives_token_plan_tier_scopes_and_expiry(fixtures: Path, hom
     check_usable(creds, NOW)
 
 
+def test_a_file_saved_with_a_byte_order_mark_reads_like_any_other(fixtures: Path, home: Path) -> None:
+    (home / ".claude").mkdir(parents=True, exist_ok=True)
+    write_credentials(home, b"\xef\xbb\xbf" + creds_fixture(fixtures, "pro_valid").read_bytes())
+    creds = read_credentials({"HOME": str(home)}, platform="linux")
+    assert creds.access_token == token_of(fixtures, "pro_valid") and creds.subscription_type == "pro"
+
+
 def test_max_plan_is_lower_cased_and_mcp_server_tokens_are_ignored(fixtures: Path, home: Path) -> None:
     install_credentials(home, creds_fixture(fixtures, "max_with_mcp"))
     creds = read_credentials({"HOME": str(home)}, platform="linux")

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
-# Anything shaped like an Anthropic token, and any bearer credential in a header dump.
-_TOKEN_SHAPE = re.compile(r"sk-ant-[a-z]{2,4}\d{0,2}-[A-Za-z0-9_\-]+")
-_BEARER = re.compile(r"(?i)(bearer\s+)[^\s\"',;]+")
-_SECRET_FIELD = re.compile(
-    r"(?i)(\"?(?:access_?token|refresh_?token|session_?key|authorization)\"?\s*[:=]\s*\"?)[^\"\s,}]+"
-)
-
 MASK = "[REDACTED]"
+
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Anything shaped like an Anthropic token, any bearer credential in a header dump, any secret field.
+
+    Compiled on first use, not at import: `claude-tray status` imports this module and never redacts.
+    """
+    return (
+        re.compile(r"sk-ant-[a-z]{2,4}\d{0,2}-[A-Za-z0-9_\-]+"),
+        re.compile(r"(?i)(bearer\s+)[^\s\"',;]+"),
+        re.compile(r"(?i)(\"?(?:access_?token|refresh_?token|session_?key|authorization)\"?\s*[:=]\s*\"?)[^\"\s,}]+"),
+    )
 
 
 def mask_token(token: str) -> str:
@@ -28,6 +35,7 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for secret in secrets:
         if secret and len(secret) >= 8:
             text = text.replace(secret, MASK)
-    text = _TOKEN_SHAPE.sub(MASK, text)
-    text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
-    return _SECRET_FIELD.sub(lambda m: m.group(1) + MASK, text)
+    token_shape, bearer, secret_field = _patterns()
+    text = token_shape.sub(MASK, text)
+    text = bearer.sub(lambda m: m.group(1) + MASK, text)
+    return secret_field.sub(lambda m: m.group(1) + MASK, text)

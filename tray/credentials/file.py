@@ -36,7 +36,7 @@ def read_credentials_text(path: Path | str) -> str | None:
             f"{path} is larger than any Claude Code credentials file: run `claude` and sign in again."
         )
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8").removeprefix("\ufeff")  # a BOM from a Windows editor; "utf-8-sig" is a codec import
     except UnicodeDecodeError:
         raise CredentialsMalformed(
             f"Claude Code's credentials in {path} are not UTF-8 text: run `claude` once so it rewrites them."
