@@ -13,7 +13,6 @@ import queue
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from pathlib import Path
 
 from tray import cache
 from tray.errors import TrayError
@@ -23,6 +22,7 @@ from tray.view import MenuView, build_view
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # never at run time: the running tray keeps pathlib out of its memory (issue 6)
     from typing import Any
 
 log = logging.getLogger("claude-tray")
@@ -63,7 +63,7 @@ class TrayApp:
         self,
         *,
         env: Mapping[str, str],
-        cache_file: Path,
+        cache_file: Path | str,
         base_interval: float,
         clock: Callable[[], datetime],
         label: str | None = None,

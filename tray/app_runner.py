@@ -1,8 +1,14 @@
-"""Start-up of the tray: display check, one tray per cache, pystray, the scheduler thread."""
+"""Start-up of the tray: display check, one tray per cache, pystray, the scheduler thread.
+
+The running tray's paths are text (os.path): pathlib, with the urllib.parse, ipaddress and fnmatch it
+imports, costs ~0.8 MB of resident memory (issue 6). It still arrives with the launch-at-login check
+(tray/autostart) and with the first fetch (urllib3 imports importlib.metadata), not with ticks or cache writes.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from collections.abc import Mapping
@@ -11,7 +17,7 @@ from tray import __version__
 from tray.app import TrayApp, log, make_clock, quantized
 from tray.errors import DisplayUnavailable
 from tray.gate import clamp_interval
-from tray.paths import cache_path
+from tray.paths import cache_path_str
 from tray.settings import env_seconds
 from tray.theme import detect_theme
 
@@ -31,7 +37,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
     if info.display and sys.platform.startswith("linux"):
         raise DisplayUnavailable(NO_DISPLAY.format(why="DISPLAY is not set"))
 
-    cache_file = cache_path(env)
+    cache_file = cache_path_str(env)
     instance = InstanceLock(cache_file)
     if not instance.acquire():
         print(f"A claude-tray for {cache_file} is already running; nothing to do.")
@@ -148,9 +154,17 @@ def _label(env: Mapping[str, str]) -> str | None:
     configured = env.get("CLAUDE_CONFIG_DIR", "").strip()
     if not configured:
         return None
-    from pathlib import Path
+    return _final_name(os.path.expanduser(configured)).lstrip(".") or None
 
-    return Path(configured).expanduser().name.lstrip(".") or None
+
+def _final_name(path: str) -> str:
+    """What `Path(path).name` is, without pathlib: the last component, ignoring "." and repeated or trailing
+    separators ("~/work/" is "work")."""
+    _drive, rest = os.path.splitdrive(path)
+    if os.altsep:
+        rest = rest.replace(os.altsep, os.sep)
+    parts = [part for part in rest.split(os.sep) if part not in ("", ".")]
+    return parts[-1] if parts else ""
 
 
 def autostart_backend(env: Mapping[str, str]):

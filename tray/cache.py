@@ -1,8 +1,9 @@
 """The shared cache file: tolerant reads, locked atomic writes (SPEC §3). Standard library only.
 
 `claude-tray statusline` imports this module, so it must never import anything third-party, and it
-imports the value model, the lock and pathlib only when a function needs them: printing the status line
-from the cache needs none of them.
+imports the value model and the lock only when a function needs them: printing the status line from the
+cache needs none of them. It never imports pathlib: paths are text here (os.path), because the running
+tray writes the cache through this module and pathlib costs it ~0.8 MB of RSS (issue 6).
 
 The file is shared with oh-my-claude's status line, which rewrites it whole and non-atomically (and
 knows nothing of our lock). So: readers never lock and read anything odd as "no data"; writers take the
@@ -12,6 +13,7 @@ that our readers never see a half-written file of ours.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -91,7 +93,7 @@ def _settled(signature: tuple[int, ...]) -> bool:
     return time.time_ns() - max(signature[3], signature[4]) > _SETTLE_NS
 
 
-def _read_for_update(path: Path) -> dict[str, Any]:
+def _read_for_update(path: str) -> dict[str, Any]:
     """Like `read_cache`, but wait out oh-my-claude's rewrite (truncate, then write) before giving up.
 
     A writer that took a half-written file for "empty" would write back without oh-my-claude's `code`.
@@ -118,7 +120,7 @@ def _read_for_update(path: Path) -> dict[str, Any]:
 
 
 def update_cache(
-    path: Path,
+    path: Path | str,
     mutate: Callable[[dict[str, Any]], Mapping[str, object]],
     *,
     lock_timeout: float | None = None,
@@ -130,14 +132,12 @@ def update_cache(
     Every other key is written back exactly as re-read. Returns the dict written.
     Raises CacheError (one sentence; the old file intact, no temp file left) when it cannot write.
     """
-    from pathlib import Path
-
     from tray.lock import DEFAULT_TIMEOUT_S, FileLock
-    from tray.paths import lock_path
+    from tray.paths import lock_path_str
 
-    path = Path(path)
-    _ensure_folder(path.parent)
-    with FileLock(lock_path(path), timeout=DEFAULT_TIMEOUT_S if lock_timeout is None else lock_timeout):
+    path = os.fspath(path)
+    _ensure_folder(_parent(path))
+    with FileLock(lock_path_str(path), timeout=DEFAULT_TIMEOUT_S if lock_timeout is None else lock_timeout):
         # Re-read under the lock: another writer of ours may have changed the file since the caller looked.
         current = _read_for_update(path)
         import copy
@@ -162,7 +162,7 @@ def update_cache(
 
 
 def update_state(
-    path: Path,
+    path: Path | str,
     change: Callable[[CachedState], CachedState],
     *,
     now: datetime,
@@ -178,17 +178,22 @@ def update_state(
     return state_from_cache(update_cache(path, mutate, lock_timeout=lock_timeout))
 
 
-def _ensure_folder(folder: Path) -> None:
+def _parent(path: str) -> str:
+    """The folder holding `path`, as `Path.parent` has it ("." for a bare name)."""
+    return os.path.dirname(path) or "."
+
+
+def _ensure_folder(folder: str) -> None:
     """Create the cache folder (and any missing parents) 0700; never loosen or tighten an existing one."""
-    missing: list[Path] = []
+    missing: list[str] = []
     probe = folder
-    while not _exists(probe) and probe != probe.parent:
+    while not _exists(probe) and probe != _parent(probe):
         missing.append(probe)
-        probe = probe.parent
+        probe = _parent(probe)
     for directory in reversed(missing):
         try:
-            directory.mkdir(mode=0o700)
-            directory.chmod(0o700)  # mkdir's mode is filtered by the umask; 0700 is the contract
+            os.mkdir(directory, 0o700)
+            os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask; 0700 is the contract
         except FileExistsError:
             continue  # another process created it a moment ago
         except OSError as e:
@@ -199,19 +204,27 @@ def _ensure_folder(folder: Path) -> None:
             ) from e
 
 
-def _exists(path: Path) -> bool:
+# What `Path.exists` reads as "not there" (its errnos, and Windows' not-ready / invalid-name /
+# cannot-resolve errors); any other error (EACCES…) means "there, but unreadable".
+_ABSENT_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+_ABSENT_WINERRORS = frozenset({21, 123, 1921})
+
+
+def _exists(path: str) -> bool:
     try:
-        return path.exists()
-    except OSError:
-        return True  # unreadable: not ours to create; the write below reports the real problem
+        os.stat(path)
+    except OSError as e:
+        # Any other error: unreadable, not ours to create; the write below reports the real problem.
+        return not (e.errno in _ABSENT_ERRNOS or getattr(e, "winerror", None) in _ABSENT_WINERRORS)
+    except ValueError:  # an embedded NUL: no such file
+        return False
+    return True
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def _write_atomically(path: str, data: bytes) -> None:
     """Temp file in the same folder (0600), fsync, rename over the target, fsync the folder."""
     # Write through a symlinked cache (dotfile setups) instead of replacing the link with a file.
-    from pathlib import Path
-
-    target = Path(os.path.realpath(path))
+    target = os.path.realpath(path)
     _remove_leftovers(target)
     tmp_name: str | None = None
     try:
@@ -220,7 +233,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        _replace(tmp_name, str(target))
+        _replace(tmp_name, target)
         tmp_name = None
     except OSError as e:
         from tray.errors import CacheError
@@ -234,7 +247,7 @@ def _write_atomically(path: Path, data: bytes) -> None:
                 os.unlink(tmp_name)
             except OSError:
                 pass
-    _fsync_folder(target.parent)
+    _fsync_folder(os.path.dirname(target))
 
 
 # What tempfile.mkstemp does, without importing tempfile (random, shutil, bz2, lzma…: milliseconds that
@@ -243,26 +256,28 @@ _TEMP_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 
                | getattr(os, "O_BINARY", 0))
 
 
-def _remove_leftovers(target: Path) -> None:
+def _remove_leftovers(target: str) -> None:
     """Delete temp files of writers that died mid-write (SIGKILL, power loss, a process ending while a
     daemon thread was writing). Called under the lock, so no living writer of ours owns one."""
-    prefix = f".{target.name}."
+    folder, base = os.path.split(target)
+    prefix = f".{base}."
     try:
-        names = os.listdir(target.parent)
+        names = os.listdir(folder)
     except OSError:
         return
     for name in names:
         if name.startswith(prefix) and name.endswith(".tmp"):
             try:
-                os.unlink(os.path.join(target.parent, name))
+                os.unlink(os.path.join(folder, name))
             except OSError:
                 pass
 
 
-def _create_temp(target: Path) -> tuple[int, str]:
+def _create_temp(target: str) -> tuple[int, str]:
     """A new, exclusive temp file next to `target`, created 0600 (the cache's contract)."""
+    folder, base = os.path.split(target)
     for _ in range(100):
-        name = os.path.join(target.parent, f".{target.name}.{os.urandom(6).hex()}.tmp")
+        name = os.path.join(folder, f".{base}.{os.urandom(6).hex()}.tmp")
         try:
             return os.open(name, _TEMP_FLAGS, 0o600), name
         except FileExistsError:
@@ -270,7 +285,7 @@ def _create_temp(target: Path) -> tuple[int, str]:
     raise FileExistsError(f"no free temporary name next to {target}")
 
 
-def _fsync_folder(folder: Path) -> None:
+def _fsync_folder(folder: str) -> None:
     """Make the rename itself durable; best effort (Windows and some filesystems cannot)."""
     if sys.platform == "win32":
         return

@@ -12,10 +12,10 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from pathlib import Path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path  # never at run time: the running tray keeps pathlib out of its memory (issue 6)
     from typing import IO
 
 USAGE_SETTINGS_URL = "https://claude.ai/settings/usage"
@@ -58,19 +58,19 @@ def show_text_in_viewer(text: str) -> bool:
     """Fallback: the system's text viewer on a private temporary file."""
     import tempfile  # lazily: it pulls in shutil, bz2 and lzma
 
-    folder = Path(tempfile.mkdtemp(prefix="claude-tray-"))
-    path = folder / "debug-error.txt"
-    path.write_text(text, encoding="utf-8")
-    path.chmod(0o600)
+    path = os.path.join(tempfile.mkdtemp(prefix="claude-tray-"), "debug-error.txt")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
     if sys.platform == "win32":
         try:
-            os.startfile(str(path))  # type: ignore[attr-defined]
+            os.startfile(path)  # type: ignore[attr-defined]
             return True
         except OSError:
             return False
     opener = "open" if sys.platform == "darwin" else "xdg-open"
     try:
-        subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        subprocess.Popen([opener, path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
         return True
     except OSError:
@@ -108,12 +108,15 @@ def debug_view_main(title: str, stdin: IO[str]) -> int:
 class InstanceLock:
     """One tray per cache: an exclusive lock held for the process's life (released by the OS on exit)."""
 
-    def __init__(self, cache_file: Path) -> None:
-        self.path = cache_file.with_name(cache_file.name + ".tray.lock")
+    def __init__(self, cache_file: Path | str) -> None:
+        from tray.paths import tray_lock_path_str
+
+        self.path = tray_lock_path_str(cache_file)
         self._handle: IO[bytes] | None = None
 
     def acquire(self) -> bool:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Like Path.mkdir(parents=True): only the innermost new folder gets 0700 (after the umask).
+        os.makedirs(os.path.dirname(self.path) or ".", mode=0o700, exist_ok=True)
         handle = open(self.path, "a+b")  # noqa: SIM115 - held until the process ends
         try:
             if sys.platform == "win32":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
 
 from tray import cache, gate
 from tray.errors import ApiError, CredentialsError, RateLimited, TrayError
@@ -17,6 +16,10 @@ from tray.history import append_reading, figures
 from tray.record import record, replace
 from tray.redact import redact
 from tray.state import CachedState, LastError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path  # never at run time: the tray's worker runs this module (issue 6)
 
 BODY_EXCERPT_CHARS = 400
 
@@ -39,7 +42,7 @@ class _NotAllowed(Exception):
 
 
 def run_fetch(
-    cache_file: Path,
+    cache_file: Path | str,
     now: datetime,
     *,
     env: Mapping[str, str],
@@ -131,7 +134,7 @@ def run_fetch(
 
 
 def _record_credentials_problem(
-    cache_file: Path, state: CachedState, problem: CredentialsError, now: datetime, *, manual: bool
+    cache_file: Path | str, state: CachedState, problem: CredentialsError, now: datetime, *, manual: bool
 ) -> FetchOutcome:
     # The same problem every minute is written once: the tray's tick must not rewrite the cache for nothing.
     last = state.last_error

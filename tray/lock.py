@@ -12,10 +12,12 @@ import errno
 import os
 import sys
 import time
-from pathlib import Path
-from types import TracebackType
 
 from tray.errors import CacheError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import TracebackType
 
 DEFAULT_TIMEOUT_S = 5.0
 _POLL_S = 0.02  # short enough that a waiting writer follows a quick one almost at once
@@ -28,8 +30,9 @@ class FileLock:
     other even inside one process (the tray's worker thread and its tick). Not re-entrant.
     """
 
-    def __init__(self, lock_file: Path, timeout: float = DEFAULT_TIMEOUT_S) -> None:
-        self.lock_file = Path(lock_file)
+    def __init__(self, lock_file: str | os.PathLike[str], timeout: float = DEFAULT_TIMEOUT_S) -> None:
+        # Text, not Path: the running tray takes this lock on every cache write and never loads pathlib.
+        self.lock_file = os.fspath(lock_file)
         self.timeout = timeout
         self._fd: int | None = None
 
@@ -49,7 +52,7 @@ class FileLock:
             while not _try_lock(fd):
                 if time.monotonic() >= deadline:
                     raise CacheError(
-                        f"The usage cache {self.lock_file.with_suffix('')} is locked by another process "
+                        f"The usage cache {os.path.splitext(self.lock_file)[0]} is locked by another process "
                         f"(waited {self.timeout:g} s); try again in a moment."
                     )
                 time.sleep(_POLL_S)

@@ -1,7 +1,8 @@
 """Where things live (SPEC §2, §3). Standard library only; every function takes the environment.
 
 The paths are worked out as text with os.path and wrapped in `Path` only on the way out, so that
-`claude-tray statusline` (run on every prompt) can find the cache without importing pathlib.
+`claude-tray statusline` (run on every prompt) and the running tray (issue 6: pathlib and what it pulls in,
+urllib.parse, ipaddress, fnmatch, ntpath, cost ~0.8 MB of RSS) can find their files without importing pathlib.
 """
 
 from __future__ import annotations
@@ -50,6 +51,16 @@ def cache_path_str(env: Mapping[str, str] | None = None) -> str:
 
 def lock_path(cache: Path) -> Path:
     return cache.with_name(cache.name + ".lock")
+
+
+def lock_path_str(cache: str | os.PathLike[str]) -> str:
+    """`lock_path` as text: the writers' sidecar lock beside the cache."""
+    return os.fspath(cache) + ".lock"
+
+
+def tray_lock_path_str(cache: str | os.PathLike[str]) -> str:
+    """The one-tray-per-cache lock beside the cache (held by a running tray for its whole life)."""
+    return os.fspath(cache) + ".tray.lock"
 
 
 def _config_dir_str(env: Mapping[str, str] | None) -> str:
