@@ -8,12 +8,15 @@ fresh and broken data" are what users hate), so the six looks differ at 16 px in
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 from PIL import Image, ImageDraw
 
 from tray.look import Level, Look, RingSpec, level_of
 from tray.record import record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path  # only `claude-tray render` writes files; the running tray never loads pathlib
 
 SIZES = (16, 22, 24, 32, 64)
 
