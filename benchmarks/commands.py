@@ -6,6 +6,7 @@ the machine hits subject and baseline alike; ratios are taken per repeat.
 
 from __future__ import annotations
 
+import json
 import random
 import subprocess
 import tempfile
@@ -58,6 +59,8 @@ def measure(repeats: int, warmup: int = 3) -> list[Figure]:
         write_credentials(home)
         write_fresh_cache(home / ".claude" / "oh-my-claude" / ".usage_cache", now_utc())
         env = scratch_env(home)
+        changing = home / "statusline_stdin_changing.json"  # new figures on every run: the locked write
+        payload = json.loads(STDIN_WITH_LIMITS.read_text())
         py, script = str(VENV_PYTHON), str(CONSOLE_SCRIPT)
         runs = {
             "pass": ([py, "-c", "pass"], STDIN_WITHOUT_LIMITS),
@@ -65,6 +68,7 @@ def measure(repeats: int, warmup: int = 3) -> list[Figure]:
             "reader_limits": ([py, "-c", MINIMAL_READER], STDIN_WITH_LIMITS),
             "statusline": ([py, script, "statusline"], STDIN_WITHOUT_LIMITS),
             "statusline_record": ([py, script, "statusline"], STDIN_WITH_LIMITS),
+            "statusline_change": ([py, script, "statusline"], changing),
             "status": ([py, script, "status"], STDIN_WITHOUT_LIMITS),
         }
         samples: dict[str, list[float]] = {name: [] for name in runs}
@@ -73,6 +77,9 @@ def measure(repeats: int, warmup: int = 3) -> list[Figure]:
             random.shuffle(order)
             for name in order:
                 argv, stdin = runs[name]
+                if name == "statusline_change":
+                    payload["rate_limits"]["five_hour"]["used_percentage"] = 20 + i % 2 * 0.5
+                    changing.write_text(json.dumps(payload))
                 elapsed = _timed(argv, stdin, env)
                 if i >= warmup:
                     samples[name].append(elapsed * 1000)
@@ -94,8 +101,11 @@ def _figures(ms: dict[str, list[float]]) -> list[Figure]:
         figure("statusline", "claude-tray statusline (cache present)", "statusline", "reader", reader, 1.25,
                {"vs_python_pass": Stats.of([s / p for s, p in zip(ms["statusline"], ms["pass"])]).__dict__,
                 "python_pass_ms": Stats.of(ms["pass"]).__dict__}),
-        figure("statusline_record", "claude-tray statusline recording rate_limits (locked write)",
-               "statusline_record", "reader_limits", reader, None,
+        figure("statusline_record", "claude-tray statusline, Claude Code's figures as recorded (nothing to write)",
+               "statusline_record", "reader_limits", reader, 1.25,
                {"vs_python_pass": Stats.of([s / p for s, p in zip(ms["statusline_record"], ms["pass"])]).__dict__}),
+        figure("statusline_change", "claude-tray statusline, new figures from Claude Code (locked write)",
+               "statusline_change", "reader_limits", reader, None,
+               {"vs_python_pass": Stats.of([s / p for s, p in zip(ms["statusline_change"], ms["pass"])]).__dict__}),
         figure("status", "claude-tray status", "status", "reader", reader, 1.5),
     ]

@@ -17,7 +17,7 @@ from tray.state import state_from_cache
 from tray.statusline import format_line, line_from_cache
 
 SCRIPT = ROOT / "benchmarks" / "run.py"
-COMMAND_FIGURES = {"statusline", "statusline_record", "status"}
+COMMAND_FIGURES = {"statusline", "statusline_record", "statusline_change", "status"}
 GATE_FIGURES = {"requests_unchanged", "requests_changing", "requests_two_trays"}
 RENDER_FIGURES = {f"render_{size}_{look}" for size in (16, 32, 64)
                   for look in ("ok", "stale", "rate-limited", "offline", "expired", "signed-out")}
@@ -78,7 +78,9 @@ windows = st.one_of(
 )
 moments = st.one_of(st.none(), st.integers(0, 4 * 10**9), st.text(max_size=4),
                     st.sampled_from(["2026-11-30T12:00:00Z", "2026-11-30T12:00:00.5+00:00", "2026-11-30T11:59:59Z",
-                                     "2026-11-30T13:00:00+01:00", "0001-01-01T00:00:00Z"]))
+                                     "2026-11-30T13:00:00+01:00", "0001-01-01T00:00:00Z", "2026-11-31T12:00:00Z",
+                                     "2026-11-30T12:00:00.1234567+00:00", "2026-11-30T12:00:00.000001+00:00",
+                                     "2999-12-31T23:59:59Z", "3000-01-01T00:00:00+00:00", "2026-11-30 12:00:00Z"]))
 percents = st.one_of(st.none(), st.floats(), st.integers(-5, 10**400), st.booleans(), st.text(max_size=3))
 caches = st.one_of(
     st.none(), st.lists(st.integers(), max_size=2),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tray.projection import reset_event
 from tray.record import replace
@@ -17,8 +17,18 @@ def figures(usage: Usage | None) -> tuple[tuple[str, float], ...]:
     return tuple((w.key, round(w.utilization, 1)) for w in usage.windows())
 
 
+# Claude Code runs its status line up to every 300 ms while a reply streams: a reading each time would fill the
+# 720 places in minutes and leave the projection no span to judge. Readings are kept a minute apart (the
+# newest is always the latest figure): 720 of them are at least 12 hours.
+MIN_SPACING = timedelta(seconds=60)
+
+
 def append_reading(history: tuple[Reading, ...], usage: Usage, now: datetime) -> tuple[Reading, ...]:
-    """Add one reading; readings "from the future" (the clock jumped back) are dropped, the length bounded."""
+    """Add one reading; readings "from the future" (the clock jumped back) are dropped, the length bounded.
+
+    The newest reading stands in for its minute: while it is less than MIN_SPACING after the one before it,
+    a new reading replaces it rather than being added.
+    """
     five, seven = usage.five_hour, usage.seven_day
     reading = Reading(
         at=now,
@@ -28,6 +38,8 @@ def append_reading(history: tuple[Reading, ...], usage: Usage, now: datetime) ->
         seven_day_resets_at=seven.resets_at if seven else None,
     )
     kept = tuple(r for r in history if r.at < now)
+    if len(kept) >= 2 and kept[-1].at - kept[-2].at < MIN_SPACING:
+        kept = kept[:-1]  # its reset event, if any, is found again against the reading before it
     # A reset that did not follow the clock is remembered on the reading: the debug view names it and the
     # projection restarts there (tray.projection).
     event = reset_event(kept, reading)

@@ -159,8 +159,12 @@ class CachedState:
         return self.usage is not None
 
 
-def state_from_cache(raw: Mapping[str, Any]) -> CachedState:
-    """Read a whole decoded cache file. Never raises; unknown shapes read as absent."""
+def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedState:
+    """Read a whole decoded cache file. Never raises; unknown shapes read as absent.
+
+    `history=False` leaves the history out (empty): a status line printing two figures has no use for 720
+    readings.
+    """
     section = raw.get("tray") if isinstance(raw, Mapping) else None
     if not isinstance(section, Mapping):
         section = {}
@@ -182,9 +186,9 @@ def state_from_cache(raw: Mapping[str, Any]) -> CachedState:
         for key, value in notified_raw.items():
             if isinstance(key, str) and isinstance(value, list):
                 notified[key] = tuple(v for v in value if isinstance(v, int) and not isinstance(v, bool))
-    history_raw = section.get("history")
+    history_raw = section.get("history") if history else None
     parse = _remembering_parse()
-    history = tuple(
+    readings = tuple(
         r for r in (Reading.from_dict(x, parse) for x in (history_raw if isinstance(history_raw, list) else [])) if r
     )
     plan = section.get("plan")
@@ -196,7 +200,7 @@ def state_from_cache(raw: Mapping[str, Any]) -> CachedState:
         last_error=LastError.from_dict(section.get("last_error")),
         gate=GateState.from_dict(section.get("gate")),
         notified=notified,
-        history=history[-HISTORY_LIMIT:],
+        history=readings[-HISTORY_LIMIT:],
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
 from collections.abc import Mapping  # already loaded with json (re -> functools -> collections)
 
 TYPE_CHECKING = False
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from tray.usage import Usage, UsageWindow
 
 MAX_STDIN = 1 << 20
+RECORD_EVERY_S = 60  # unchanged figures are written again (as a fresh confirmation) at most this often
 
 
 def usage_from_stdin(payload: object) -> Usage | None:
@@ -129,24 +131,31 @@ def main(
             payload = json.loads(stdin.read(MAX_STDIN) or "null")
     except (ValueError, RecursionError, OSError, UnicodeDecodeError):  # json raises RecursionError on deep nesting
         payload = None
-    usage = usage_from_stdin(payload) if _may_hold_figures(payload) else None
-    if usage is None and not projection:
+    holds_figures = _may_hold_figures(payload)
+    if not projection:
         from tray.cache import read_cache
         from tray.paths import cache_path_str
 
-        stdout.write(line_from_cache(read_cache(cache_path_str(env))) + "\n")
-        return 0
+        raw = read_cache(cache_path_str(env))
+        now_us = round((now.timestamp() if now is not None else time.time()) * 1_000_000)
+        # Without figures, or with the very figures already recorded (most runs while a reply streams): the line
+        # comes from the file's JSON as it is, with no value model or datetime loaded.
+        if not holds_figures or _recorded_as_is(raw, payload, now_us):
+            stdout.write(line_from_cache(raw) + "\n")
+            return 0
+    usage = usage_from_stdin(payload) if holds_figures else None
     from datetime import datetime, timezone
 
+    from tray.cache import read_cache
     from tray.errors import TrayError
-    from tray.paths import cache_path
+    from tray.paths import cache_path, cache_path_str
 
     now = now or datetime.now(timezone.utc)
-    if usage is None:  # `--projection` needs the history: the model is loaded, still no third-party module
-        from tray.cache import read_cache
+    raw = read_cache(cache_path_str(env))
+    if usage is None or _already_recorded(raw, usage, now):  # nothing new to record: the line from the file
         from tray.state import state_from_cache
 
-        stdout.write(format_line(state_from_cache(read_cache(cache_path(env))), now, projection=True) + "\n")
+        stdout.write(format_line(state_from_cache(raw, history=projection), now, projection=projection) + "\n")
         return 0
     try:
         state = record(cache_path(env), usage, now)
@@ -156,6 +165,134 @@ def main(
         state = CachedState(usage=usage, fetched_at=now, source="statusline")  # read-only disk: still show it
     stdout.write(format_line(state, now, projection=projection) + "\n")
     return 0
+
+
+def _recorded_as_is(raw: object, payload: object, now_us: int) -> bool:
+    """`_already_recorded`, proven from the decoded JSON alone (no datetime, no value model): True only when
+    it would be True; False when this cheap proof cannot tell (the full check then decides).
+
+    Our writers write UTC as `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00` (`updated_at` as `…SSZ`), and Claude Code's
+    `resets_at` is whole epoch seconds: both are read here to the second, on the safe side of it.
+    """
+    if not isinstance(raw, Mapping) or not isinstance(payload, Mapping):
+        return False
+    section, limits = raw.get("tray"), payload.get("rate_limits")
+    if not isinstance(section, Mapping) or not isinstance(limits, Mapping):
+        return False
+    fetched = _utc_micros(section.get("fetched_at"))
+    # now - RECORD_EVERY_S < fetched <= now, with a microsecond to spare for a clock read as a float
+    if fetched is None or not now_us - RECORD_EVERY_S * 1_000_000 < fetched - 1 < fetched + 1 <= now_us:
+        return False
+    updated = raw.get("updated_at")
+    if updated is not None:  # oh-my-claude may have written since: only an older (or our own) updated_at will do
+        updated_us = _utc_micros(updated)
+        if updated_us is None or updated_us > fetched:
+            return False
+    stored = section.get("usage")
+    if not isinstance(stored, Mapping):
+        return False
+    seen = False
+    for key in ("five_hour", "seven_day"):
+        sent = limits.get(key)
+        if not isinstance(sent, Mapping) or not _finite(sent.get("used_percentage")):
+            continue  # the full check reads no window from this either
+        have = stored.get(key)
+        if not (isinstance(have, Mapping) and isinstance(have.get("key"), str) and isinstance(have.get("label"), str)
+                and _finite(have.get("utilization")) and have.get("utilization") == sent.get("used_percentage")):
+            return False
+        reset, stored_reset = sent.get("resets_at"), have.get("resets_at")
+        if reset is None:
+            if stored_reset is not None:
+                return False
+        elif not (type(reset) is int and 0 <= reset < 10**11 and stored_reset == _utc_text(reset) + "+00:00"):
+            return False
+        seen = True
+    return seen
+
+
+def _utc_text(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+
+
+def _utc_micros(value: object) -> int | None:
+    """Microseconds since the epoch of a moment as our writers write it — `YYYY-MM-DDTHH:MM:SS`, then `.` and
+    1–6 digits or nothing, then `+00:00` or `Z` — between 1970 and 2999 (as `parse_timestamp` reads); None
+    for anything else, which the caller then reads the long way. Needs neither datetime nor a regex."""
+    if not isinstance(value, str) or len(value) < 20:
+        return None
+    head, tail = value[:19], value[19:]
+    if tail.endswith("Z"):
+        fraction = tail[:-1]
+    elif tail.endswith("+00:00"):
+        fraction = tail[:-6]
+    else:
+        return None
+    if fraction and not (fraction[0] == "." and 1 <= len(fraction) - 1 <= 6 and fraction[1:].isascii()
+                         and fraction[1:].isdigit()):
+        return None
+    seconds = _utc_seconds(head)
+    if seconds is None or not _FIRST_S <= seconds < _AFTER_LAST_S:
+        return None
+    return seconds * 1_000_000 + int((fraction[1:] + "000000")[:6])
+
+
+_FIRST_S, _AFTER_LAST_S = 0, 32_503_680_000  # 1970-01-01 and 3000-01-01, UTC
+
+
+def _utc_seconds(text: str) -> int | None:
+    """`YYYY-MM-DDTHH:MM:SS` (UTC) as epoch seconds; None unless it is exactly a real moment written so."""
+    digits = text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
+    if len(text) != 19 or len(digits) != 14 or not (digits.isascii() and digits.isdigit()):
+        return None
+    year, month, day = int(text[:4]), int(text[5:7]), int(text[8:10])
+    # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+    year -= month <= 2
+    era, year_of_era = divmod(year, 400)
+    day_of_year = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    seconds = ((era * 146097 + day_of_era - 719468) * 24 + int(text[11:13])) * 3600 + int(text[14:16]) * 60
+    seconds += int(text[17:19])
+    try:
+        same = _utc_text(seconds) == text  # refuses 31 November, 24:00, 12:60 and wrong separators
+    except (OverflowError, OSError, ValueError):
+        return None
+    return seconds if same else None
+
+
+def _finite(value: object) -> bool:
+    if type(value) not in (int, float):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer too big for a float: the full check reads no figure from it either
+        return False
+
+
+def _already_recorded(raw: object, usage: Usage, now: datetime) -> bool:
+    """True when the cache holds these very figures, recorded by one of ours less than RECORD_EVERY ago and
+    not overtaken by oh-my-claude: then the run writes nothing. Claude Code runs its status line up to every
+    300 ms while a reply streams; each write takes the lock and rewrites the whole file."""
+    from datetime import timedelta
+
+    from tray.timeparse import parse_timestamp
+    from tray.usage import Usage
+
+    section = raw.get("tray") if isinstance(raw, Mapping) else None
+    if not isinstance(raw, Mapping) or not isinstance(section, Mapping):
+        return False
+    fetched = parse_timestamp(section.get("fetched_at"))
+    if fetched is None or not now - timedelta(seconds=RECORD_EVERY_S) < fetched <= now:
+        return False
+    updated = parse_timestamp(raw.get("updated_at"))
+    if updated is not None and updated > fetched:
+        return False  # oh-my-claude wrote since: our figures must win back the file
+    stored = Usage.from_dict(section.get("usage"))
+    if stored is None:
+        return False
+    for new, old in ((usage.five_hour, stored.five_hour), (usage.seven_day, stored.seven_day)):
+        if new is not None and (old is None or (new.utilization, new.resets_at) != (old.utilization, old.resets_at)):
+            return False
+    return True
 
 
 def _may_hold_figures(payload: object) -> bool:
@@ -222,6 +359,9 @@ def _number(value: object) -> float | None:
 
 
 def _later(updated_at: object, fetched_at: object) -> bool:
+    updated_us, fetched_us = _utc_micros(updated_at), _utc_micros(fetched_at)
+    if updated_us is not None and fetched_us is not None:  # as our writers and oh-my-claude write them
+        return updated_us > fetched_us
     from tray.timeparse import parse_timestamp
 
     updated, fetched = parse_timestamp(updated_at), parse_timestamp(fetched_at)

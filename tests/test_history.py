@@ -1,0 +1,50 @@
+"""The history keeps readings a minute apart, however often Claude Code's status line reports."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from tray.history import MIN_SPACING, append_reading
+from tray.projection import project
+from tray.state import HISTORY_LIMIT
+from tray.usage import FIVE_HOURS, Usage, UsageWindow
+
+START = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+RESET = START + FIVE_HOURS
+
+
+def usage(five: float, resets_at: datetime | None = RESET) -> Usage:
+    return Usage(five_hour=UsageWindow("five_hour", "5-hour", five, resets_at, FIVE_HOURS))
+
+
+def test_a_status_line_reporting_every_ten_seconds_leaves_one_reading_a_minute():
+    history: tuple = ()
+    for i in range(180):  # 30 minutes, a report every 10 s, usage climbing 1 point a minute
+        history = append_reading(history, usage(10 + i / 6), START + timedelta(seconds=10 * i))
+    gaps = [b.at - a.at for a, b in zip(history, history[1:])]
+    assert all(gap >= MIN_SPACING for gap in gaps[:-1])  # only the newest may be closer to the one before
+    assert history[-1].at == START + timedelta(seconds=1790) and history[-1].five_hour == 10 + 179 / 6
+    assert 29 <= len(history) <= 31
+
+
+def test_frequent_reports_still_give_twelve_hours_of_history_and_a_projection():
+    history: tuple = ()
+    now, late_reset = START, START + timedelta(hours=13)
+    for _ in range(HISTORY_LIMIT * 6):  # every 10 s for 12 hours
+        now += timedelta(seconds=10)
+        history = append_reading(history, usage((now - START) / timedelta(hours=1) * 5, late_reset), now)
+    assert history[-1].at - history[0].at >= timedelta(hours=11, minutes=58)
+    found = project(history, "five_hour", now)
+    assert found is not None and abs(found.rate - 5) < 0.1  # 5 points an hour, as reported
+
+
+def test_a_reset_seen_by_a_reading_that_is_then_replaced_is_kept_on_its_replacement():
+    history: tuple = ()
+    for minute in range(10):
+        history = append_reading(history, usage(50 + minute), START + timedelta(minutes=minute))
+    new_reset = START + timedelta(minutes=9) + FIVE_HOURS
+    history = append_reading(history, usage(3, new_reset), START + timedelta(minutes=9, seconds=30))
+    assert history[-1].event == "five_hour:early_reset"
+    history = append_reading(history, usage(4, new_reset), START + timedelta(minutes=9, seconds=50))
+    assert history[-1].five_hour == 4 and history[-1].event == "five_hour:early_reset"
+    assert [r.five_hour for r in history[-2:]] == [59, 4]
