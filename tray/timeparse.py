@@ -6,8 +6,9 @@ import math
 import re
 from datetime import datetime, timezone
 
-# Python 3.9/3.10 fromisoformat accepts only 0, 3 or 6 fraction digits and no "Z".
-_FRACTION = re.compile(r"\.(\d+)")
+# Python 3.9/3.10 fromisoformat accepts only 0, 3 or 6 fraction digits and no "Z". (Patterns are compiled
+# when first used, not at import: `claude-tray status` never needs them on 3.11+.)
+_FRACTION = r"\.(\d+)"
 _EPOCH_MS_THRESHOLD = 1e11  # seconds since epoch stay below this until the year 5138
 # No reset, fetch or expiry lies outside these years. A moment near datetime's own limits (year 1 or
 # 9999, which any tool may write) would overflow the first `now + period` or local-time conversion that
@@ -39,18 +40,21 @@ def _parse(value: object) -> datetime | None:
     text = value.strip()
     if not text:
         return None
-    if text[4:5] == "-" and text[-6:-5] == "+":
-        # How our writers and the API write it (`…T08:00:12.566252+00:00`): Python 3.11+ reads it as it is,
-        # and the history holds 720 of them. Anything else, or an older Python, takes the long way.
+    if text[4:5] == "-" and (text[-6:-5] in ("+", "-") or text[-1] == "Z"):
+        # How our writers, the API and oh-my-claude write it (`…T08:00:12.566252+00:00`, `…T08:00:12Z`): Python
+        # 3.11+ reads it as it is, and the history holds 720 of them. Anything else, or an older Python, takes
+        # the long way.
         try:
-            return datetime.fromisoformat(text).astimezone(timezone.utc)
+            parsed = datetime.fromisoformat(text)
+            if parsed.tzinfo is not None:  # naive (`2026-11-30`) means UTC: the long way says so
+                return parsed.astimezone(timezone.utc)
         except (ValueError, OverflowError):
             pass
     if re.fullmatch(r"-?\d+(\.\d+)?", text):
         return _from_epoch(float(text))
     if text[-1] in "zZ":
         text = text[:-1] + "+00:00"
-    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+    text = re.sub(_FRACTION, lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
