@@ -125,9 +125,10 @@ class Reading:
 
     @classmethod
     def from_dict(cls, raw: object, parse: Callable[[object], datetime | None] = parse_timestamp) -> Reading | None:
-        if not isinstance(raw, Mapping):
+        """`parse` reads the reset times (a history repeats a few of them: `state_from_cache` remembers them)."""
+        if type(raw) is not dict and not isinstance(raw, Mapping):
             return None
-        at = parse(raw.get("at"))
+        at = parse_timestamp(raw.get("at"))  # every reading's own
         if at is None:
             return None
         event = raw.get("event")
@@ -188,9 +189,8 @@ def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedS
                 notified[key] = tuple(v for v in value if isinstance(v, int) and not isinstance(v, bool))
     history_raw = section.get("history") if history else None
     parse = _remembering_parse()
-    readings = tuple(
-        r for r in (Reading.from_dict(x, parse) for x in (history_raw if isinstance(history_raw, list) else [])) if r
-    )
+    entries = history_raw if isinstance(history_raw, list) else []
+    readings = tuple(r for r in [Reading.from_dict(x, parse) for x in entries] if r is not None)
     plan = section.get("plan")
     return CachedState(
         usage=usage,
