@@ -432,3 +432,49 @@ def test_glib_reads_the_exec_line_back_into_the_same_argv(tmp_path: Path) -> Non
     ok, argv = glib.shell_parse_argv(exec_line)
     assert ok and argv == NASTY_ARGV
     assert keyfile.get_string("Desktop Entry", "TryExec") == NASTY_ARGV[0]
+
+
+def test_paths_may_come_as_text_or_path_and_the_entry_is_the_same(home: Path, program: Path) -> None:
+    as_text = get_backend("linux", env={}, home=str(home), command=[str(program), "run"])
+    as_path = get_backend("linux", env={}, home=home, command=[str(program), "run"])
+    assert as_text.location == as_path.location == str(home / ".config" / "autostart" / "claude-usage-tray.desktop")
+    assert isinstance(as_text, XdgAutostart) and as_text.path == Path(as_text.location)
+    agent = LaunchAgent([str(program), "run"], home=str(home), runner=FakeLaunchctl())
+    assert agent.path == home / "Library" / "LaunchAgents" / "io.github.claude-usage-tray.plist"
+
+
+def test_a_binary_plist_reads_as_on(home: Path, program: Path) -> None:
+    # launchd and `plutil -convert binary1` leave binary plists; they are not text.
+    backend = LaunchAgent([str(program), "run"], home=home, runner=FakeLaunchctl())
+    path = Path(backend.location)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(plistlib.dumps({"Label": "io.github.claude-usage-tray", "ProgramArguments": [str(program)]},
+                                    fmt=plistlib.FMT_BINARY))
+    assert backend.status().enabled
+    assert "already on" not in backend.enable()  # rewritten as ours, in the XML form enable writes
+    assert backend.status().enabled
+
+
+# --- which entry a tray's config dir gets (tray/app_runner.py) ---------------------------------------------
+
+def test_the_default_config_dir_spelled_differently_keeps_the_plain_entry(home: Path) -> None:
+    from tray.app_runner import _autostart_instance
+
+    for spelled in (str(home / ".claude"), str(home / ".claude") + "/", str(home) + "//.claude", "~/.claude"):
+        env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": spelled}
+        if spelled.startswith("~"):  # expanded from this process's HOME, as the tray does
+            env["HOME"] = os.path.expanduser("~")
+        assert _autostart_instance(env) == ("", ()), spelled
+
+
+def test_another_config_dir_is_registered_by_its_absolute_path_under_its_own_name(
+        home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tray.app_runner import _autostart_instance
+
+    monkeypatch.chdir(tmp_path)
+    assert _autostart_instance({"HOME": str(home), "CLAUDE_CONFIG_DIR": "Work Account/"}) == (
+        "Work-Account", ("--config-dir", str(tmp_path / "Work Account")))
+    name, args = _autostart_instance({"HOME": str(home), "CLAUDE_CONFIG_DIR": str(tmp_path / "проект")})
+    assert name.startswith("config-") and args == ("--config-dir", str(tmp_path / "проект"))
+    again, _ = _autostart_instance({"HOME": str(home), "CLAUDE_CONFIG_DIR": str(tmp_path / "проект") + "/"})
+    assert again == name  # a stable name: the same folder always finds the same entry

@@ -145,13 +145,69 @@ def test_a_fetch_loads_pathlib_only_through_urllib3_not_through_the_tray(tray_st
     assert all(any(f"{os.sep}urllib3{os.sep}" in f for f in chain) for chain in fetched["importers"])
 
 
-@pytest.mark.xfail(strict=True, reason="tray/autostart imports pathlib at module level (linux.py, base.py, files.py, "
-                   "command.py, __init__.py); the running tray asks it once, after the icon shows")
-def test_the_start_up_launch_at_login_check_does_not_load_pathlib(home: Path):
-    # What `run` does once the icon shows (`_show_autostart`): ask the system for the menu's check mark.
-    child = ("import sys\nfrom tray.app_runner import _autostart_enabled\n"
-             "print(_autostart_enabled({'HOME': sys.argv[1], 'XDG_CONFIG_HOME': sys.argv[1] + '/.config'}))\n"
-             "print('pathlib' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", child, str(home)], cwd=ROOT, capture_output=True, text=True,
-                          env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT)}, timeout=60)
-    assert done.stdout.split() == ["False", "False"], done.stderr
+# The launch-at-login check as `run` makes it once the icon shows (`_show_autostart`), in a child that has first
+# imported what the running tray has loaded. It prints the check marks, then what the check newly loaded.
+CHECK_CHILD = r"""
+import json, sys
+
+importers = []
+
+
+class WhoImportsPathlib:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pathlib":
+            frame, files = sys._getframe(1), []
+            while frame is not None:
+                files.append(frame.f_code.co_filename)
+                frame = frame.f_back
+            importers.append([f for f in files if not f.startswith("<frozen")])
+        return None
+
+
+sys.meta_path.insert(0, WhoImportsPathlib())
+
+import logging, subprocess, threading  # noqa: E401,F401 - loaded by the running tray (pystray needs a display)
+import PIL.Image, schedule  # noqa: E401,F401
+import tray.cli, tray.app, tray.app_runner, tray.render, tray.view, tray.notify, tray.fetch  # noqa: E401,F401
+from tray.app_runner import _autostart_enabled
+
+before = set(sys.modules)
+marks = [_autostart_enabled(json.loads(env)) for env in sys.argv[1:]]
+print(json.dumps({"marks": marks, "new": sorted(set(sys.modules) - before), "importers": importers}))
+"""
+# All the check may add to the tray: its own small modules.
+CHECK_MODULES = {"tray.autostart", "tray.autostart.base", "tray.autostart.desktop_entry", "tray.autostart.files",
+                 "tray.autostart.linux"}
+
+
+def launch_at_login_check(*envs: dict[str, str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHECK_CHILD, *map(json.dumps, envs)], cwd=ROOT, capture_output=True,
+                          text=True, env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT),
+                                          "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the tray's check reads an XDG autostart entry")
+def test_the_start_up_launch_at_login_check_loads_neither_pathlib_nor_anything_heavy(home: Path, tmp_path: Path):
+    from tray.autostart.linux import XdgAutostart
+
+    program = tmp_path / "bin" / "claude-tray"
+    program.parent.mkdir()
+    program.write_text("#!/bin/sh\n")
+    program.chmod(0o755)
+    config = home / ".config"  # a Path: the backends take str or os.PathLike
+    work = home / "work-account"
+    # Entries for the default tray and for a `--config-dir` one, so the check reads a real entry (and checks
+    # that its program exists) rather than stopping at a missing file.
+    XdgAutostart([str(program), "run"], config_home=config).enable()
+    XdgAutostart([str(program), "run", "--config-dir", str(work)], config_home=config,
+                 entry_id="claude-usage-tray-work-account").enable()
+    plain = {"HOME": str(home), "XDG_CONFIG_HOME": str(config)}
+
+    checked = launch_at_login_check(plain, {**plain, "CLAUDE_CONFIG_DIR": str(work)},
+                                    {**plain, "CLAUDE_CONFIG_DIR": str(home / "elsewhere")})
+
+    assert checked["marks"] == [True, True, False]
+    assert "pathlib" not in checked["new"], checked["importers"]
+    assert set(checked["new"]) <= CHECK_MODULES, checked["new"]

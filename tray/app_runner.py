@@ -179,20 +179,22 @@ def autostart_backend(env: Mapping[str, str]):
 
 def _autostart_instance(env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
     import re
-    import zlib
-    from pathlib import Path
 
     configured = env.get("CLAUDE_CONFIG_DIR", "").strip()
     if not configured:
         return "", ()
-    folder = Path(configured).expanduser().absolute()
-    home = env.get("HOME") or env.get("USERPROFILE")
-    if folder == (Path(home) if home else Path.home()) / ".claude":
+    # os.path, not pathlib: the running tray asks this for its check mark (issue 6). abspath also folds
+    # "x/.." (pathlib kept it): the same folder, so the same entry. normcase: Windows paths ignore case.
+    folder = os.path.abspath(os.path.expanduser(configured))
+    home = env.get("HOME") or env.get("USERPROFILE") or os.path.expanduser("~")
+    if os.path.normcase(folder) == os.path.normcase(os.path.normpath(os.path.join(home, ".claude"))):
         return "", ()
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", folder.name).strip("-._")[:64]
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", _final_name(folder)).strip("-._")[:64]
     if not name:  # a folder named only in other scripts: a stable name from its path
-        name = f"config-{zlib.crc32(str(folder).encode()):08x}"  # not hashlib: it loads OpenSSL into the tray
-    return name, ("--config-dir", str(folder))
+        import zlib  # not hashlib: it loads OpenSSL into the tray
+
+        name = f"config-{zlib.crc32(folder.encode()):08x}"
+    return name, ("--config-dir", folder)
 
 
 def _show_autostart(app: TrayApp, env: Mapping[str, str]) -> None:

@@ -4,7 +4,8 @@
     backend.status().enabled         # the menu's check mark
     print(backend.enable())          # one sentence; AutostartError when it cannot
 
-Platform modules are imported lazily, so importing this package costs only the standard library.
+Platform modules are imported lazily, so importing this package costs only the standard library. Paths are
+text (os.path): the running tray asks `status()` for its check mark, and pathlib would cost it ~0.6 MB (issue 6).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from tray.autostart.base import APP_ID, AutostartBackend, AutostartState, AutostartStatus, CommandSource
@@ -33,7 +33,7 @@ _XDG_PLATFORMS = ("linux", "freebsd", "openbsd", "netbsd", "dragonfly", "sunos")
 def get_backend(
     platform: str = sys.platform,
     env: Mapping[str, str] | None = None,
-    home: Path | None = None,
+    home: str | os.PathLike[str] | None = None,
     *,
     extra_args: Sequence[str] = (),
     instance: str = "",
@@ -55,14 +55,15 @@ def get_backend(
         raise UsageError(f"Instance name {instance!r} may use only letters, digits, '.', '_' and '-'.")
     if home is None:
         configured = env.get("HOME") or env.get("USERPROFILE")
-        home = Path(configured) if configured else Path.home()
+        # expanduser("~") is what Path.home() does: HOME, else the password database.
+        home = configured or os.path.expanduser("~")
     source: CommandSource = command if command is not None else _detected_command(platform, extra_args)
     entry_id = f"{APP_ID}-{instance}" if instance else APP_ID
 
     if platform.startswith(_XDG_PLATFORMS):
-        from tray.autostart.linux import XdgAutostart, xdg_config_home
+        from tray.autostart.linux import XdgAutostart, xdg_config_home_str
 
-        return XdgAutostart(source, config_home=xdg_config_home(env, home), entry_id=entry_id)
+        return XdgAutostart(source, config_home=xdg_config_home_str(env, home), entry_id=entry_id)
     if platform == "darwin":
         from tray.autostart.macos import LABEL, LaunchAgent
 

@@ -8,14 +8,17 @@ Contract, proved for every backend by one test class (tests/test_autostart.py):
 - `status()` reads the truth from the system each time; it never raises for an unreadable entry.
 All three return or carry one plain sentence for the CLI and the menu. None of them starts or stops a
 running tray unless a backend documents an opt-in for it (macOS `load_now`).
+
+`status()` runs inside the tray (the check mark), so this package keeps paths as text and imports neither
+pathlib nor anything else the tray has not loaded already (issue 6); enable/disable may import lazily.
 """
 
 from __future__ import annotations
 
 import enum
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Callable, Union
 
 from tray.record import record
@@ -23,6 +26,16 @@ from tray.record import record
 APP_ID = "claude-usage-tray"
 # argv, or a function that finds it: finding it can fail (a temp venv), and only `enable` needs it.
 CommandSource = Union[Sequence[str], Callable[[], Sequence[str]]]
+
+
+def is_missing_program(program: str) -> bool:
+    """True when `program` is an absolute path to nothing: the entry starts a program that was uninstalled.
+
+    `os.path.isabs` and `os.path.exists` stand in for `Path.is_absolute` and `Path.exists`; on Windows a path
+    needs a drive as well to count as absolute (`\\x` is on whichever drive is current), as for pathlib.
+    """
+    absolute = os.path.isabs(program) and (os.name != "nt" or bool(os.path.splitdrive(program)[0]))
+    return absolute and not os.path.exists(program)
 
 
 def resolve_command(source: CommandSource) -> tuple[str, ...]:
@@ -52,7 +65,7 @@ class AutostartStatus:
     @classmethod
     def from_entry(cls, program: str, where: str, location: str) -> AutostartStatus:
         """What an entry of ours at `where` that starts `program` means: on, or off when the program is gone."""
-        if not program or (Path(program).is_absolute() and not Path(program).exists()):
+        if not program or is_missing_program(program):
             return cls(
                 AutostartState.DISABLED,
                 f"Launch at login is off: {where} starts {program or 'nothing'}, which does not exist; "

@@ -10,12 +10,18 @@ cope with a tray host that appears late.
 
 from __future__ import annotations
 
-import shlex
+import os
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from tray.autostart import files
-from tray.autostart.base import APP_ID, AutostartBackend, AutostartState, AutostartStatus, CommandSource
+from tray.autostart.base import (
+    APP_ID,
+    AutostartBackend,
+    AutostartState,
+    AutostartStatus,
+    CommandSource,
+    is_missing_program,
+)
 from tray.autostart.desktop_entry import (
     escape_string,
     format_desktop_entry,
@@ -33,10 +39,22 @@ MARKER_KEY = "X-Claude-Usage-Tray-Managed"
 DELAY_SECONDS = 5
 
 
-def xdg_config_home(env: Mapping[str, str], home: Path) -> Path:
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def xdg_config_home(env: Mapping[str, str], home: str | os.PathLike[str]) -> Path:
+    from pathlib import Path
+
+    return Path(xdg_config_home_str(env, home))
+
+
+def xdg_config_home_str(env: Mapping[str, str], home: str | os.PathLike[str]) -> str:
+    """`xdg_config_home` as text, without pathlib (the running tray asks for its check mark)."""
     # XDG Base Directory spec: a relative $XDG_CONFIG_HOME is invalid and must be ignored.
     configured = env.get("XDG_CONFIG_HOME", "")
-    return Path(configured) if configured and Path(configured).is_absolute() else home / ".config"
+    return configured if configured and os.path.isabs(configured) else os.path.join(os.fspath(home), ".config")
 
 
 def desktop_entry_text(command: Sequence[str], delay_seconds: int = DELAY_SECONDS) -> str:
@@ -62,72 +80,81 @@ def desktop_entry_text(command: Sequence[str], delay_seconds: int = DELAY_SECOND
 class XdgAutostart(AutostartBackend):
     name = "xdg-autostart"
 
-    def __init__(self, command: CommandSource, *, config_home: Path, entry_id: str = APP_ID,
+    def __init__(self, command: CommandSource, *, config_home: str | os.PathLike[str], entry_id: str = APP_ID,
                  delay_seconds: int = DELAY_SECONDS) -> None:
         self._command = command
-        self.path = config_home / "autostart" / f"{entry_id}.desktop"
+        self._path = os.path.join(os.fspath(config_home), "autostart", f"{entry_id}.desktop")
         self.delay_seconds = delay_seconds
 
     @property
+    def path(self) -> Path:
+        """The entry file as a `Path` (imports pathlib; the backend itself works on `location`)."""
+        from pathlib import Path
+
+        return Path(self._path)
+
+    @property
     def location(self) -> str:
-        return str(self.path)
+        return self._path
 
     def status(self) -> AutostartStatus:
         try:
-            text = read_text(self.path)
+            text = read_text(self._path)
         except AutostartError as e:
             return AutostartStatus(AutostartState.DISABLED, str(e), self.location)
         return self._status_of(text)
 
     def _status_of(self, text: str | None) -> AutostartStatus:
         if text is None:
-            return AutostartStatus(AutostartState.DISABLED, f"Launch at login is off (there is no {self.path}).",
+            return AutostartStatus(AutostartState.DISABLED, f"Launch at login is off (there is no {self._path}).",
                                    self.location)
         entries = parse_desktop_entry(text)
         if is_true(entries, "Hidden") or is_false(entries, "X-GNOME-Autostart-enabled"):
             switch = "Hidden=true" if is_true(entries, "Hidden") else "X-GNOME-Autostart-enabled=false"
             return AutostartStatus(
                 AutostartState.DISABLED_BY_USER,
-                f"Launch at login was turned off in your desktop's startup settings ({switch} in {self.path}); "
+                f"Launch at login was turned off in your desktop's startup settings ({switch} in {self._path}); "
                 "turn it back on there, or delete that file and run `claude-tray autostart enable`.",
                 self.location,
             )
         program = unescape_string(entries.get("TryExec", ""))
-        if program and Path(program).is_absolute() and not Path(program).exists():
+        if program and is_missing_program(program):
             return AutostartStatus(
                 AutostartState.DISABLED,
-                f"Launch at login is off: {self.path} starts {program}, which no longer exists; "
+                f"Launch at login is off: {self._path} starts {program}, which no longer exists; "
                 "run `claude-tray autostart enable` again.",
                 self.location,
             )
         if not is_true(entries, MARKER_KEY):
             return AutostartStatus(AutostartState.ENABLED,
-                                   f"Launch at login is on through {self.path}, which claude-tray did not write.",
+                                   f"Launch at login is on through {self._path}, which claude-tray did not write.",
                                    self.location)
-        return AutostartStatus(AutostartState.ENABLED, f"Launch at login is on ({self.path}).", self.location)
+        return AutostartStatus(AutostartState.ENABLED, f"Launch at login is on ({self._path}).", self.location)
 
     def enable(self) -> str:
-        text = read_text(self.path)
+        text = read_text(self._path)
         current = self._status_of(text)
         if current.state is AutostartState.DISABLED_BY_USER:
             raise AutostartError(current.detail)
         if text is not None and not is_true(parse_desktop_entry(text), MARKER_KEY):
             if current.enabled:
-                return (f"Launch at login is already on through {self.path}, which claude-tray did not write; "
+                return (f"Launch at login is already on through {self._path}, which claude-tray did not write; "
                         "left as it is.")
-            raise AutostartError(f"{self.path} was not written by claude-tray and does not work; "
+            raise AutostartError(f"{self._path} was not written by claude-tray and does not work; "
                                  "delete it, then run `claude-tray autostart enable` again.")
         wanted = desktop_entry_text(self.command(), self.delay_seconds)
         if text == wanted:
-            return f"Launch at login is already on ({self.path})."
-        write_atomically(self.path, wanted.encode("utf-8"))
-        return f"Launch at login is on: {self.path} runs `{shlex.join(self.command())}` when you log in."
+            return f"Launch at login is already on ({self._path})."
+        write_atomically(self._path, wanted.encode("utf-8"))
+        import shlex  # lazily: only enable shows the command, and the running tray has no other use for it
+
+        return f"Launch at login is on: {self._path} runs `{shlex.join(self.command())}` when you log in."
 
     def disable(self) -> str:
-        text = read_text(self.path)
+        text = read_text(self._path)
         if text is None:
             return "Launch at login was already off."
         if not is_true(parse_desktop_entry(text), MARKER_KEY):
-            raise AutostartError(f"{self.path} was not written by claude-tray, so it was left alone; delete it "
+            raise AutostartError(f"{self._path} was not written by claude-tray, so it was left alone; delete it "
                                  "yourself or turn it off in your desktop's startup settings.")
-        return files.remove(self.path)
+        return files.remove(self._path)

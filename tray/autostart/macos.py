@@ -12,16 +12,17 @@ from __future__ import annotations
 import os
 import plistlib
 import re
-import shlex
 import subprocess
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from tray.autostart import files
 from tray.autostart.base import AutostartBackend, AutostartState, AutostartStatus, CommandSource
-from tray.autostart.files import read_text, write_atomically
+from tray.autostart.files import read_bytes, write_atomically
 from tray.errors import AutostartError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 LABEL = "io.github.claude-usage-tray"
 # (returncode, combined output) of one launchctl call; injectable so tests record calls instead.
@@ -51,30 +52,39 @@ def agent_plist(label: str, command: Sequence[str]) -> dict[str, Any]:
 class LaunchAgent(AutostartBackend):
     name = "launchd"
 
-    def __init__(self, command: CommandSource, *, home: Path, label: str = LABEL, runner: Runner | None = None,
-                 uid: int | None = None, load_now: bool = False) -> None:
+    def __init__(self, command: CommandSource, *, home: str | os.PathLike[str], label: str = LABEL,
+                 runner: Runner | None = None, uid: int | None = None, load_now: bool = False) -> None:
         self._command = command
         self.label = label
-        self.path = home / "Library" / "LaunchAgents" / f"{label}.plist"
+        # Text, not pathlib: status() runs in the tray for its check mark (issue 6).
+        self._path = os.path.join(os.fspath(home), "Library", "LaunchAgents", f"{label}.plist")
         self.runner: Runner = run_launchctl if runner is None else runner
         self._uid = uid
         self.load_now = load_now
 
     @property
+    def path(self) -> Path:
+        """The plist as a `Path` (imports pathlib; the backend itself works on `location`)."""
+        from pathlib import Path
+
+        return Path(self._path)
+
+    @property
     def location(self) -> str:
-        return str(self.path)
+        return self._path
 
     @property
     def domain(self) -> str:
         return f"gui/{os.getuid() if self._uid is None else self._uid}"
 
     def _read(self) -> dict[str, Any] | None:
-        if read_text(self.path) is None:
+        data = read_bytes(self._path)
+        if data is None:
             return None
         try:
-            loaded = plistlib.loads(self.path.read_bytes())
-        except (OSError, plistlib.InvalidFileException, ValueError) as e:
-            raise AutostartError(f"Could not read {self.path} ({e}); delete it and try again.") from e
+            loaded = plistlib.loads(data)
+        except (plistlib.InvalidFileException, ValueError) as e:
+            raise AutostartError(f"Could not read {self._path} ({e}); delete it and try again.") from e
         return loaded if isinstance(loaded, dict) else {}
 
     def _disabled_in_launchd(self) -> bool:
@@ -89,7 +99,7 @@ class LaunchAgent(AutostartBackend):
         except AutostartError as e:
             return AutostartStatus(AutostartState.DISABLED, str(e), self.location)
         if agent is None:
-            return AutostartStatus(AutostartState.DISABLED, f"Launch at login is off (there is no {self.path}).",
+            return AutostartStatus(AutostartState.DISABLED, f"Launch at login is off (there is no {self._path}).",
                                    self.location)
         if agent.get("Disabled") is True or self._disabled_in_launchd():
             return AutostartStatus(
@@ -100,7 +110,7 @@ class LaunchAgent(AutostartBackend):
             )
         args = agent.get("ProgramArguments")
         program = args[0] if isinstance(args, list) and args and isinstance(args[0], str) else ""
-        return AutostartStatus.from_entry(program, str(self.path), self.location)
+        return AutostartStatus.from_entry(program, self._path, self.location)
 
     def _loaded(self) -> bool:
         return self.runner(["launchctl", "print", f"{self.domain}/{self.label}"])[0] == 0
@@ -111,30 +121,32 @@ class LaunchAgent(AutostartBackend):
             raise AutostartError(current.detail)
         agent = self._read()
         if agent is not None and agent.get("Label") != self.label:
-            raise AutostartError(f"{self.path} was not written by claude-tray; delete it, then run "
+            raise AutostartError(f"{self._path} was not written by claude-tray; delete it, then run "
                                  "`claude-tray autostart enable` again.")
         wanted = plistlib.dumps(agent_plist(self.label, self.command()), sort_keys=True)
-        changed = not (self.path.is_file() and self.path.read_bytes() == wanted)
+        changed = not (os.path.isfile(self._path) and read_bytes(self._path) == wanted)
         if changed:
-            write_atomically(self.path, wanted)
+            write_atomically(self._path, wanted)
         if self.load_now and not self._loaded():
             # RunAtLoad makes bootstrap start the tray now, as the next login would.
-            code, out = self.runner(["launchctl", "bootstrap", self.domain, str(self.path)])
+            code, out = self.runner(["launchctl", "bootstrap", self.domain, self._path])
             if code != 0:
-                raise AutostartError(f"launchctl could not load {self.path} ({out or code}); it will still "
+                raise AutostartError(f"launchctl could not load {self._path} ({out or code}); it will still "
                                      "start at your next login.")
         if not changed:
-            return f"Launch at login is already on ({self.path})."
-        return f"Launch at login is on: {self.path} runs `{shlex.join(self.command())}` when you log in."
+            return f"Launch at login is already on ({self._path})."
+        import shlex  # lazily: only enable shows the command
+
+        return f"Launch at login is on: {self._path} runs `{shlex.join(self.command())}` when you log in."
 
     def disable(self) -> str:
         agent = self._read()
         if agent is None:
             return "Launch at login was already off."
         if agent.get("Label") != self.label:
-            raise AutostartError(f"{self.path} was not written by claude-tray, so it was left alone; "
+            raise AutostartError(f"{self._path} was not written by claude-tray, so it was left alone; "
                                  "delete it yourself.")
         if self.load_now and self._loaded():
             # Booting out stops the tray launchd started: only when the caller asked for it.
             self.runner(["launchctl", "bootout", f"{self.domain}/{self.label}"])
-        return files.remove(self.path)
+        return files.remove(self._path)

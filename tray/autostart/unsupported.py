@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
-
 from tray.autostart.base import AutostartBackend, AutostartState, AutostartStatus, CommandSource
 from tray.errors import AutostartError
 
@@ -21,6 +19,8 @@ class UnsupportedAutostart(AutostartBackend):
         return ""
 
     def _shown_command(self) -> str:
+        import shlex  # lazily: the running tray has no other use for it
+
         try:
             return shlex.join(self.command())
         except AutostartError:

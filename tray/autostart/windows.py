@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Protocol, Union
 
 from tray.autostart.base import APP_ID, AutostartBackend, AutostartState, AutostartStatus, CommandSource
@@ -61,11 +60,15 @@ class WinRegRegistry:
             pass
 
 
-@dataclass
 class MemoryRegistry:
     """An in-memory HKCU for tests; key and value names are case-insensitive, as in the real one."""
 
-    values: dict[tuple[str, str], RegistryValue] = field(default_factory=dict)
+    # A plain class, not a dataclass: dataclasses imports inspect, which the running tray has no other use for.
+    def __init__(self, values: dict[tuple[str, str], RegistryValue] | None = None) -> None:
+        self.values: dict[tuple[str, str], RegistryValue] = {} if values is None else values
+
+    def __repr__(self) -> str:
+        return f"MemoryRegistry({self.values!r})"
 
     @staticmethod
     def _slot(key: str, name: str) -> tuple[str, str]:
