@@ -55,35 +55,39 @@ def _timed(argv: list[str], stdin: Path, env: dict[str, str]) -> float:
 
 def measure(repeats: int, warmup: int = 3) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp:
-        home = Path(tmp)
-        write_credentials(home)
-        write_fresh_cache(home / ".claude" / "oh-my-claude" / ".usage_cache", now_utc())
-        env = scratch_env(home)
-        changing = home / "statusline_stdin_changing.json"  # new figures on every run: the locked write
+        env, changing_env = (_scratch_home(Path(tmp) / name) for name in ("home", "changing"))
+        changing = Path(tmp) / "statusline_stdin_changing.json"  # new figures on every run: the locked write
         payload = json.loads(STDIN_WITH_LIMITS.read_text())
         py, script = str(VENV_PYTHON), str(CONSOLE_SCRIPT)
         runs = {
-            "pass": ([py, "-c", "pass"], STDIN_WITHOUT_LIMITS),
-            "reader": ([py, "-c", MINIMAL_READER], STDIN_WITHOUT_LIMITS),
-            "reader_limits": ([py, "-c", MINIMAL_READER], STDIN_WITH_LIMITS),
-            "statusline": ([py, script, "statusline"], STDIN_WITHOUT_LIMITS),
-            "statusline_record": ([py, script, "statusline"], STDIN_WITH_LIMITS),
-            "statusline_change": ([py, script, "statusline"], changing),
-            "status": ([py, script, "status"], STDIN_WITHOUT_LIMITS),
+            "pass": ([py, "-c", "pass"], STDIN_WITHOUT_LIMITS, env),
+            "reader": ([py, "-c", MINIMAL_READER], STDIN_WITHOUT_LIMITS, env),
+            "reader_limits": ([py, "-c", MINIMAL_READER], STDIN_WITH_LIMITS, env),
+            "statusline": ([py, script, "statusline"], STDIN_WITHOUT_LIMITS, env),
+            "statusline_record": ([py, script, "statusline"], STDIN_WITH_LIMITS, env),
+            "statusline_change": ([py, script, "statusline"], changing, changing_env),  # its own cache
+            "status": ([py, script, "status"], STDIN_WITHOUT_LIMITS, env),
         }
         samples: dict[str, list[float]] = {name: [] for name in runs}
         order = list(runs)
         for i in range(warmup + repeats):  # the warm-up fills the page cache and writes the .pyc files
             random.shuffle(order)
             for name in order:
-                argv, stdin = runs[name]
+                argv, stdin, run_env = runs[name]
                 if name == "statusline_change":
                     payload["rate_limits"]["five_hour"]["used_percentage"] = 20 + i % 2 * 0.5
                     changing.write_text(json.dumps(payload))
-                elapsed = _timed(argv, stdin, env)
+                elapsed = _timed(argv, stdin, run_env)
                 if i >= warmup:
                     samples[name].append(elapsed * 1000)
     return _figures(samples)
+
+
+def _scratch_home(home: Path) -> dict[str, str]:
+    """A home with credentials and a 12-hour cache, fresh now; the environment that points at it."""
+    write_credentials(home)
+    write_fresh_cache(home / ".claude" / "oh-my-claude" / ".usage_cache", now_utc())
+    return scratch_env(home)
 
 
 def _figures(ms: dict[str, list[float]]) -> list[Figure]:
