@@ -118,3 +118,10 @@ def test_methods_the_class_writes_itself_are_kept() -> None:
         return decorate(Credentials)
 
     assert repr(masked(rec.record)("sk-testonly")) == repr(masked(dataclasses.dataclass(frozen=True))("sk-testonly"))
+
+
+def test_a_class_whose_first_construction_fails_still_constructs_afterwards() -> None:
+    fresh = rec.record(type("Fresh", (), {"__annotations__": {"a": "int", "b": "int"}, "b": 2}))
+    with pytest.raises(TypeError):
+        fresh()  # the first call compiles the real __init__, then fails as dataclasses would
+    assert repr(fresh(1)) == "Fresh(a=1, b=2)" and fresh(1) == fresh(a=1, b=2)

@@ -146,9 +146,10 @@ def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
     from tray.errors import ExitCode
     from tray.paths import cache_path_str
     from tray.report import status_json, status_text
+    from tray.state import state_to_show
 
     now = _now()
-    state = cache.read_state(cache_path_str(env))
+    state = state_to_show(cache.read_cache(cache_path_str(env)), now)
     problem = _credentials_problem(env, now)
     if args.json:
         import json

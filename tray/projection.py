@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
 from operator import attrgetter
 
+from tray.pace import Pace, Paces
 from tray.record import record
 from tray.state import Reading
 from tray.timefmt import format_clock, format_countdown, format_moment, format_weekday_clock, nearest_minute, to_local
@@ -142,6 +143,12 @@ def project(
     fresh_within: timedelta = FRESH_WITHIN,
 ) -> Projection | None:
     """The projection for `window` ("five_hour" or "seven_day"), or None when there is no confidence."""
+    found = pace(history, window, now)
+    return finish(found, now, fresh_within=fresh_within) if found is not None else None
+
+
+def pace(history: Iterable[Reading], window: str, now: datetime) -> Pace | None:
+    """What `project` works out from the history alone: the same for every `now` past its newest reading."""
     period = PERIODS.get(window)
     if period is None:
         return None
@@ -151,8 +158,7 @@ def project(
     first, last = points[0], points[-1]
     span = last.at - first.at
     resets_at = last.resets_at
-    if (span < min_span(period) or now - last.at > fresh_within or resets_at is None or resets_at <= now
-            or last.percent >= 100):
+    if span < min_span(period) or resets_at is None or last.percent >= 100:
         return None
     rate = max(0.0, (last.percent - first.percent) / (span / _HOUR))
     slices = _kept_slice_rates(window, points)
@@ -163,23 +169,40 @@ def project(
         # lunch breaks included) is evidence too, and keeps one busy hour from speaking for a whole week.
         since_start = max(0.0, last.percent / ((last.at - started) / _HOUR))
         low, high = min(low, since_start), max(high, since_start)
-    limit_at = _hits(last, rate, resets_at, now)
-    horizon = (limit_at or resets_at) - last.at
-    steady = len(points) >= 5 and high - low <= rate and horizon <= HORIZON_FACTOR * span
+    return Pace(window, first.at, last.at, last.percent, resets_at, rate, low, high, len(points))
+
+
+def finish(p: Pace, now: datetime, *, fresh_within: timedelta = FRESH_WITHIN) -> Projection | None:
+    """The projection at `now` from a window's pace, or None when its last reading is stale or it has reset."""
+    if now - p.at > fresh_within or p.resets_at <= now:
+        return None
+    last = Point(p.at, p.percent, p.resets_at)
+    limit_at = _hits(last, p.rate, p.resets_at, now)
+    horizon = (limit_at or p.resets_at) - p.at
+    steady = p.readings >= 5 and p.rate_high - p.rate_low <= p.rate and horizon <= HORIZON_FACTOR * (p.at - p.since)
     return Projection(
-        window=window,
-        percent=last.percent,
-        rate=rate,
-        rate_low=low,
-        rate_high=high,
+        window=p.window,
+        percent=p.percent,
+        rate=p.rate,
+        rate_low=p.rate_low,
+        rate_high=p.rate_high,
         limit_at=limit_at,
-        earliest=_hits(last, high, resets_at, now),
-        latest=_hits(last, low, resets_at, now),
-        resets_at=resets_at,
-        since=first.at,
-        readings=len(points),
+        earliest=_hits(last, p.rate_high, p.resets_at, now),
+        latest=_hits(last, p.rate_low, p.resets_at, now),
+        resets_at=p.resets_at,
+        since=p.since,
+        readings=p.readings,
         confidence="high" if steady else "low",
     )
+
+
+def paces_of(history: Sequence[Reading]) -> Paces | None:
+    """Every window's pace, as every writer stores them beside the history (None for an empty history)."""
+    if not history:
+        return None
+    through = max(reading.at for reading in history)
+    found = (pace(history, window, through) for window in PERIODS)
+    return Paces(through, tuple(p for p in found if p is not None))
 
 
 # The tray redraws every minute from the same parsed history (cache.read_state reuses it while the file is
@@ -215,10 +238,14 @@ def _kept_slice_rates(window: str, points: list[Point]) -> list[float]:
     return list(rates)
 
 
-def projections(history: Sequence[Reading], now: datetime, *, fresh_within: timedelta = FRESH_WITHIN
-                ) -> dict[str, Projection]:
-    """Every window that has a projection, by key."""
-    found = {key: project(history, key, now, fresh_within=fresh_within) for key in PERIODS}
+def projections(history: Sequence[Reading], now: datetime, *, paces: Paces | None = None,
+                fresh_within: timedelta = FRESH_WITHIN) -> dict[str, Projection]:
+    """Every window that has a projection, by key: from the history, or without one from the paces stored
+    beside it (a clock behind their newest reading would need the history itself: then none)."""
+    if history or paces is None:
+        found = {key: project(history, key, now, fresh_within=fresh_within) for key in PERIODS}
+    else:
+        found = {p.window: finish(p, now, fresh_within=fresh_within) for p in paces.windows if now >= paces.through}
     return {key: value for key, value in found.items() if value is not None}
 
 

@@ -5,7 +5,8 @@ factories, `__repr__`, `__eq__`, `__hash__`, `__match_args__`, assignment refuse
 `replace` is `dataclasses.replace`. Why not dataclasses: importing it imports `inspect` (with `ast`, `dis`,
 `tokenize`), and it compiles every method of every class, about 0.8 ms a class here: `claude-tray status`
 paid ~18 ms of its ~60 ms for that before it printed a line (issue 6). A record compiles only its `__init__`
-(~0.1 ms; it runs once per history reading, so it must be fast) and shares the rest.
+(~0.1 ms; it runs once per history reading, so it must be fast), and only when its first instance is made;
+the other methods are shared.
 `tests/test_record.py` holds it to dataclasses' behaviour for everything it offers.
 Type checkers see a dataclass through `dataclass_transform` (PEP 681).
 """
@@ -88,12 +89,21 @@ def record(cls: type[_T]) -> type[_T]:
             params.append(name)
             body.append(f"_set(self, {name!r}, {name})")
     source = "\n    ".join([f"def __init__(self, {', '.join(params)}):", *(body or ["pass"])])
-    # exec of the text, not compile(): compile() checks whether it was given an AST, and that check builds
-    # the `ast` node types on first use, ~1.5 ms of every process (measured here, CPython 3.11).
-    exec(source, namespace)
-    methods = {"__init__": namespace["__init__"], "__repr__": _repr, "__eq__": _eq, "__hash__": _hash,
+    made: list[Any] = []  # the finished class, for its first instance to find
+
+    def __init__(self: object, *args: object, **kwargs: object) -> None:
+        # The real __init__ is compiled when the first instance is made, not at import: a command loads
+        # many value classes it never instantiates (`status` builds no ring, no menu, no reading).
+        # exec of the text, not compile(): compile() checks whether it was given an AST, and that check
+        # builds the `ast` node types on first use, ~1.5 ms of every process (measured, CPython 3.11).
+        exec(source, namespace)
+        init = namespace["__init__"]
+        init.__qualname__ = f"{cls.__qualname__}.__init__"
+        type.__setattr__(made[0], "__init__", init)
+        init(self, *args, **kwargs)
+
+    methods = {"__init__": __init__, "__repr__": _repr, "__eq__": _eq, "__hash__": _hash,
                "__setattr__": _setattr, "__delattr__": _delattr}
-    namespace["__init__"].__qualname__ = f"{cls.__qualname__}.__init__"
     body_dict = {k: v for k, v in cls.__dict__.items() if k not in specs and k not in ("__dict__", "__weakref__")}
     # As dataclasses does: a method the class writes itself stays (Credentials masks its token in __repr__).
     explicit_hash = "__hash__" in body_dict and not (body_dict["__hash__"] is None and "__eq__" in body_dict)
@@ -109,7 +119,8 @@ def record(cls: type[_T]) -> type[_T]:
     body_dict["__record_fields__"] = tuple(specs.items())
     body_dict["__record_shown__"] = tuple(n for n in names if specs[n].repr)
     body_dict["__record_values__"] = _values_getter(names)
-    return type(cls)(cls.__name__, cls.__bases__, body_dict)
+    made.append(type(cls)(cls.__name__, cls.__bases__, body_dict))
+    return made[0]
 
 
 # Shared by every record: only `__init__` is compiled per class (it is the one that runs per reading of the

@@ -36,7 +36,7 @@ def status_json(
 ) -> dict[str, Any]:
     view = build_view(state, now, credentials_problem=credentials_problem, tz=tz)
     usage = state.usage
-    ahead = projections(state.history, now)
+    ahead = projections(state.history, now, paces=state.paces)
     error = state.last_error
     return {
         "look": view.look.value,

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from tray.pace import Paces
 from tray.record import field, record, replace
 from tray.timeparse import format_iso, format_utc, parse_timestamp
 from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
@@ -154,6 +155,7 @@ class CachedState:
     gate: GateState = field(default_factory=GateState)
     notified: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # "<window>@<resets_at>" -> thresholds
     history: tuple[Reading, ...] = ()
+    paces: Paces | None = None  # as stored beside the history by its writer (tray.pace); never written back
 
     @property
     def has_data(self) -> bool:
@@ -164,7 +166,7 @@ def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedS
     """Read a whole decoded cache file. Never raises; unknown shapes read as absent.
 
     `history=False` leaves the history out (empty): a status line printing two figures has no use for 720
-    readings.
+    readings, and `status` projects from the stored `paces` when they are there.
     """
     section = raw.get("tray") if isinstance(raw, Mapping) else None
     if not isinstance(section, Mapping):
@@ -201,7 +203,17 @@ def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedS
         gate=GateState.from_dict(section.get("gate")),
         notified=notified,
         history=readings[-HISTORY_LIMIT:],
+        paces=Paces.from_section(section),
     )
+
+
+def state_to_show(raw: Mapping[str, Any], now: datetime, *, projections: bool = True) -> CachedState:
+    """The cache as `status` and the status line show it: without its history when no projection is wanted
+    or the paces stored beside it answer for `now` (most runs), else whole."""
+    state = state_from_cache(raw, history=False)
+    if projections and (state.paces is None or now < state.paces.through):
+        return state_from_cache(raw)
+    return state
 
 
 def _remembering_parse() -> Callable[[object], datetime | None]:
@@ -220,7 +232,11 @@ def _remembering_parse() -> Callable[[object], datetime | None]:
 
 
 def state_to_section(state: CachedState) -> dict[str, Any]:
-    """The `tray` key as written to the cache."""
+    """The `tray` key as written to the cache, with the paces of the history written (tray.pace)."""
+    from tray.projection import paces_of  # it imports this module
+
+    history = state.history[-HISTORY_LIMIT:]
+    paces = paces_of(history)
     return {
         "version": 1,
         "usage": state.usage.to_dict() if state.usage else None,
@@ -230,7 +246,8 @@ def state_to_section(state: CachedState) -> dict[str, Any]:
         "last_error": state.last_error.to_dict() if state.last_error else None,
         "gate": state.gate.to_dict(),
         "notified": {k: list(v) for k, v in state.notified.items()},
-        "history": [r.to_dict() for r in state.history[-HISTORY_LIMIT:]],
+        "history": [r.to_dict() for r in history],
+        "pace": paces.to_dict() if paces is not None else None,
     }
 
 

@@ -80,10 +80,11 @@ def format_line(state: CachedState, now: datetime | None = None, *, projection: 
     seven = usage.seven_day if usage else None
     tails = ["", ""]
     if projection and now is not None:
-        from tray.projection import project, short_clock
+        from tray.projection import projections, short_clock
 
+        ahead = projections(state.history, now, paces=state.paces)
         for i, window in enumerate((five, seven)):
-            found = project(state.history, window.key, now) if window is not None else None
+            found = ahead.get(window.key) if window is not None else None
             # Only when the history's last reading is the figure printed (oh-my-claude may be newer).
             if window is not None and found is not None and abs(found.percent - window.utilization) < 2:
                 tails[i] = "→" + short_clock(found, now) if found.limit_at is not None else ""
@@ -153,9 +154,9 @@ def main(
     now = now or datetime.now(timezone.utc)
     raw = read_cache(cache_path_str(env))
     if usage is None or _already_recorded(raw, usage, now):  # nothing new to record: the line from the file
-        from tray.state import state_from_cache
+        from tray.state import state_to_show
 
-        stdout.write(format_line(state_from_cache(raw, history=projection), now, projection=projection) + "\n")
+        stdout.write(format_line(state_to_show(raw, now, projections=projection), now, projection=projection) + "\n")
         return 0
     try:
         state = record(cache_path(env), usage, now)

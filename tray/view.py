@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 
 from tray.look import Look, RingSpec
+from tray.pace import Paces
 from tray.projection import pace_phrase, projections
 from tray.record import record
 from tray.state import CachedState, Reading
@@ -110,7 +111,8 @@ def menu_lines(
     if plan:
         lines.append(plan)
     if state.usage is not None:
-        lines.extend(usage_lines(state.usage, now, tz=tz, clock_24h=clock_24h, history=state.history))
+        lines.extend(usage_lines(state.usage, now, tz=tz, clock_24h=clock_24h, history=state.history,
+                                 paces=state.paces))
     return tuple(lines)
 
 
@@ -169,11 +171,12 @@ def _next_try(moment: datetime | None, now: datetime, tz: tzinfo | None, clock_2
 
 
 def usage_lines(
-    usage: Usage, now: datetime, *, tz: tzinfo | None, clock_24h: bool, history: Sequence[Reading] = ()
+    usage: Usage, now: datetime, *, tz: tzinfo | None, clock_24h: bool, history: Sequence[Reading] = (),
+    paces: Paces | None = None,
 ) -> list[str]:
     """One line per window (null windows are absent, never 0 %), each followed by its projection when the
     history gives one (`at this pace: …`, tray.projection), the inner-ring note, extra usage."""
-    ahead = projections(history, now)
+    ahead = projections(history, now, paces=paces)
     lines: list[str] = []
     for window in usage.windows():
         lines.append(window_line(window, now, tz=tz, clock_24h=clock_24h))

@@ -34,8 +34,9 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 STDIN = '{"rate_limits": {"five_hour": {"used_percentage": 23}, "seven_day": {"used_percentage": 41}}}'
 
 
-def good_reading(path: Path) -> bytes:
-    statusline.main(io.StringIO(STDIN), io.StringIO(), {"CLAUDE_TRAY_CACHE": str(path)}, NOW)
+def good_reading(path: Path, now: datetime = NOW) -> bytes:
+    """Claude Code's status line reports figures; a report repeated within a minute writes nothing."""
+    statusline.main(io.StringIO(STDIN), io.StringIO(), {"CLAUDE_TRAY_CACHE": str(path)}, now)
     return path.read_bytes()
 
 
@@ -273,5 +274,5 @@ def test_a_writer_killed_mid_write_leaves_a_temp_file_that_the_next_writer_remov
                             cwd=Path(__file__).resolve().parents[2])
     assert killed.returncode == -9
     assert len(temp_files(path.parent)) == 1 and path.read_bytes() == before
-    good_reading(path)
+    good_reading(path, NOW + timedelta(minutes=2))  # the next write
     assert temp_files(path.parent) == []
