@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tray.history import MIN_SPACING, append_reading
 from tray.projection import project
-from tray.state import HISTORY_LIMIT
+from tray.state import HISTORY_LIMIT, state_from_cache
 from tray.usage import FIVE_HOURS, Usage, UsageWindow
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
@@ -48,3 +51,24 @@ def test_a_reset_seen_by_a_reading_that_is_then_replaced_is_kept_on_its_replacem
     history = append_reading(history, usage(4, new_reset), START + timedelta(minutes=9, seconds=50))
     assert history[-1].five_hour == 4 and history[-1].event == "five_hour:early_reset"
     assert [r.five_hour for r in history[-2:]] == [59, 4]
+
+
+entry_values = st.one_of(st.none(), st.booleans(), st.sampled_from([0, 1, 0.0, 1.0, 47.5, -3]),
+                         st.sampled_from(["2026-11-30T12:00:00+00:00", "2026-11-30T12:01:00Z", "x"]),
+                         st.lists(st.integers(), max_size=1), st.integers(0, 4 * 10**9))
+entries = st.lists(st.one_of(
+    st.fixed_dictionaries({"at": st.sampled_from(["2026-11-30T12:00:00+00:00", "2026-11-30T12:01:00+00:00",
+                                                  "2026-11-30T12:02:00Z", 1, True])},
+                          optional={k: entry_values for k in ("5h", "7d", "5h_resets_at", "7d_resets_at", "event")}),
+    st.none(), st.integers()), max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(entries, entries)
+def test_a_history_read_after_another_reads_as_if_it_were_the_first(first: list, second: list) -> None:
+    from tray import state as state_module
+
+    state_from_cache({"tray": {"history": first}})  # leaves its readings to be reused
+    reused = state_from_cache({"tray": {"history": second}}).history
+    state_module._last_readings[0] = {}
+    assert reused == state_from_cache({"tray": {"history": second}}).history

@@ -103,11 +103,19 @@ class TrayApp:
 
     def redraw(self) -> MenuView:
         now = self.clock()
-        state = cache.read_state(self.cache_file)
-        view = build_view(state, now, credentials_problem=self._credentials_problem(now), label=self.label)
+        state = cache.read_state(self.cache_file)  # whole: the notifications look back through the history
+        view = build_view(state, now, credentials_problem=self._credentials_problem(now), label=self.label,
+                          debug=False)
         self._push(view)
         self._announce(state, view, now)
         return view
+
+    def debug_text(self) -> str:
+        """The "Show debug error" text as of now, from the whole cache (the history names the last reset)."""
+        from tray.debugtext import debug_text
+
+        now = self.clock()
+        return debug_text(cache.read_state(self.cache_file), now, credentials_problem=self._credentials_problem(now))
 
     def _push(self, view: MenuView) -> None:
         with self.ui_lock:
@@ -220,7 +228,7 @@ class TrayApp:
     def on_debug(self) -> None:
         from tray.desktop import show_text_in_viewer, show_text_window
 
-        text = self.view.debug_text if self.view else "No error recorded."
+        text = self.debug_text()
 
         def show() -> None:
             if not show_text_window("claude-tray: debug", text) and not show_text_in_viewer(text):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
+from operator import attrgetter
 
 from tray.look import Look
-from tray.projection import project
+from tray.projection import projections
 from tray.record import record
 from tray.state import CachedState
 from tray.timefmt import format_clock, format_countdown, locale_uses_24h, nearest_minute, to_local
@@ -105,6 +106,12 @@ def mark_sent(
     return kept
 
 
+_FIGURES = {  # a reading's figure and reset time, per window
+    "five_hour": attrgetter("five_hour", "five_hour_resets_at"),
+    "seven_day": attrgetter("seven_day", "seven_day_resets_at"),
+}
+
+
 def _previous_full_period(state: CachedState, window: UsageWindow, now: datetime) -> str | None:
     """The key of a recent earlier period of `window` that hit 100 % and was not yet announced as over."""
     current = nearest_minute(window.resets_at) if window.resets_at else None
@@ -115,11 +122,9 @@ def _previous_full_period(state: CachedState, window: UsageWindow, now: datetime
         if name == window.key and reset is not None and _LIMIT in thresholds:
             candidates[key] = reset
     # The history covers the hours before the tray started, or before this process sent anything.
-    for reading in state.history:
-        figure, reset = {
-            "five_hour": (reading.five_hour, reading.five_hour_resets_at),
-            "seven_day": (reading.seven_day, reading.seven_day_resets_at),
-        }.get(window.key, (None, None))
+    figures = _FIGURES.get(window.key)
+    for reading in state.history if figures is not None else ():
+        figure, reset = figures(reading)
         if figure is not None and figure >= _LIMIT and reset is not None:
             candidates[period_key(window.key, reset)] = nearest_minute(reset)
     earlier = [
@@ -137,7 +142,7 @@ def _pace_note(
     """"At this pace the 5-hour limit is reached in ~30 min": when a steady pace, or even the slowest
     stretch of a bursty one, reaches the limit within PACE_NOTICE and before the reset."""
     notice = PACE_NOTICE.get(window.key)
-    found = project(state.history, window.key, now) if notice is not None else None
+    found = projections(state.history, now, paces=state.paces).get(window.key) if notice is not None else None
     if found is None or found.limit_at is None or window.utilization >= _LIMIT:
         return None
     if abs(found.percent - window.utilization) >= 2:  # the history is not about the figure shown

@@ -240,12 +240,13 @@ def _kept_slice_rates(window: str, points: list[Point]) -> list[float]:
 
 def projections(history: Sequence[Reading], now: datetime, *, paces: Paces | None = None,
                 fresh_within: timedelta = FRESH_WITHIN) -> dict[str, Projection]:
-    """Every window that has a projection, by key: from the history, or without one from the paces stored
-    beside it (a clock behind their newest reading would need the history itself: then none)."""
-    if history or paces is None:
-        found = {key: project(history, key, now, fresh_within=fresh_within) for key in PERIODS}
+    """Every window that has a projection, by key: from the paces stored beside the history when they are
+    that history's (`through` its newest reading; the same answer without the walk, tests/test_pace.py) and
+    `now` is not before them; else from the history (none without one)."""
+    if paces is not None and now >= paces.through and (not history or history[-1].at == paces.through):
+        found = {p.window: finish(p, now, fresh_within=fresh_within) for p in paces.windows}
     else:
-        found = {p.window: finish(p, now, fresh_within=fresh_within) for p in paces.windows if now >= paces.through}
+        found = {key: project(history, key, now, fresh_within=fresh_within) for key in PERIODS}
     return {key: value for key, value in found.items() if value is not None}
 
 

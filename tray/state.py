@@ -191,8 +191,7 @@ def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedS
                 notified[key] = tuple(v for v in value if isinstance(v, int) and not isinstance(v, bool))
     history_raw = section.get("history") if history else None
     parse = _remembering_parse()
-    entries = history_raw if isinstance(history_raw, list) else []
-    readings = tuple(r for r in [Reading.from_dict(x, parse) for x in entries] if r is not None)
+    readings = _readings(history_raw if isinstance(history_raw, list) else [], parse)
     plan = section.get("plan")
     return CachedState(
         usage=usage,
@@ -214,6 +213,36 @@ def state_to_show(raw: Mapping[str, Any], now: datetime, *, projections: bool = 
     if projections and (state.paces is None or now < state.paces.through):
         return state_from_cache(raw)
     return state
+
+
+# The tray re-reads the cache whenever it changes, and a history changes by a reading at its end: the readings
+# parsed last time are kept by their stored form and reused (a changed tick used to parse all 720 again).
+_last_readings: list[dict[tuple[Any, ...], Reading]] = [{}]
+
+
+def _readings(entries: list[Any], parse: Callable[[object], datetime | None]) -> tuple[Reading, ...]:
+    known, kept = _last_readings[0], {}
+    out: list[Reading] = []
+    for entry in entries:
+        key = reading = None
+        if type(entry) is dict:
+            get = entry.get
+            key = (get("at"), get("5h"), get("7d"), get("5h_resets_at"), get("7d_resets_at"), get("event"), len(entry))
+            if bool in tuple(map(type, key)):
+                key = None  # True == 1 as a key, but not as a percentage or a moment
+            else:
+                try:
+                    reading = known.get(key)
+                except TypeError:  # a list or an object where a figure should be: parsed, never remembered
+                    key = None
+        if reading is None:
+            reading = Reading.from_dict(entry, parse)
+        if reading is not None:
+            out.append(reading)
+            if key is not None:
+                kept[key] = reading
+    _last_readings[0] = kept
+    return tuple(out)
 
 
 def _remembering_parse() -> Callable[[object], datetime | None]:

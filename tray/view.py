@@ -77,12 +77,14 @@ def build_view(
     credentials_problem: str | None = None,
     label: str | None = None,
     credentials_warning: str | None = None,
+    debug: bool = True,
 ) -> MenuView:
     """Everything the menu, tooltip and icon show for `state` at `now`, in `tz` (None: the system's zone).
 
     `credentials_problem` is the kind of a live credentials check (`signed_out`, `no_credentials`, `expired`,
     `scope`, …); `label` names the account when several are watched; `credentials_warning` is a sentence for
-    the debug text (e.g. the credentials file is readable by others).
+    the debug text (e.g. the credentials file is readable by others). `debug=False` leaves the debug text
+    empty: the tray writes it when "Show debug error" is chosen, not every minute.
     """
     from tray.debugtext import debug_text  # the tray's "Show debug error"; `status` never needs it
 
@@ -98,7 +100,7 @@ def build_view(
         ring=ring_spec(usage, now, status.look),
         status_line=status.line,
         debug_text=debug_text(state, now, tz=tz, credentials_problem=credentials_problem,
-                              credentials_warning=credentials_warning),
+                              credentials_warning=credentials_warning) if debug else "",
     )
 
 

@@ -112,7 +112,7 @@ def test_the_token_appears_in_no_output_log_cache_view_notification_or_exception
     app.fetch(manual=True)
     app.redraw()
     seen["tray notifications"] = " ".join(f"{title} {message}" for message, title in app.icon.notes)
-    seen["tray menu"] = " ".join((*app.view.lines, app.view.status_line, app.view.title, app.view.debug_text))
+    seen["tray menu"] = " ".join((*app.view.lines, app.view.status_line, app.view.title, app.debug_text()))
     seen["cache file"] = cache_of(home).read_text() if cache_of(home).exists() else ""
     seen["logs"] = caplog.text
 
