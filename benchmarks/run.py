@@ -92,7 +92,7 @@ def _tray(backends: list[str], quick: bool) -> list[dict]:
 
     figures = tray_figures.measure(
         backends, startup_repeats=2 if quick else 20, rss_repeats=1 if quick else 3,
-        rss_ticks=60 if quick else 600, cpu_repeats=1 if quick else 2, cpu_ticks=40 if quick else 600,
+        rss_ticks=60 if quick else 600, cpu_repeats=1 if quick else 2, cpu_ticks=40 if quick else 300,
         cpu_tick_s=0.1,  # many short ticks: per tick = the difference of two trays' CPU clocks over one window
     )
     return _dicts(figures)

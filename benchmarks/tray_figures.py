@@ -240,50 +240,61 @@ class TrayBench:
     def cpu(self, repeats: int, ticks: int, tick_s: float = 0.1) -> list[Figure]:
         """CPU per hour at the real minute tick = 60 × CPU per tick + background CPU per second × 3600.
 
-        Four processes run side by side over one window: two trays ticking every `tick_s` (one on an
-        unchanged cache; one whose cache is rewritten with new figures before every tick, as Claude Code's
-        status line would, so every tick re-reads, re-renders and hands pystray an image), a tray whose
-        tick (BACKGROUND_TICK_S) never comes within the window, and the bare icon. Per tick = (ticking
-        tray − background tray) / ticks; background = what a tray costs between ticks (toolkit loop, idle
-        threads), which follows real time, not ticks. Each from the processes' CPU clocks (`_cpu_seconds`).
+        Three phases per repeat, each alone on the tray host (an icon that changes ten times a second makes
+        the host redraw its neighbours, and that must not be counted as theirs): the background — a tray
+        whose tick (BACKGROUND_TICK_S) never comes, beside the bare icon: toolkit loop and idle threads,
+        per second —; a tray ticking every `tick_s` on an unchanged cache; and one whose cache is rewritten
+        with new figures before every tick, as Claude Code's status line would, so every tick re-reads,
+        re-renders and hands pystray an image. Per tick = (ticking tray − background over the same time) /
+        ticks. Each from the processes' CPU clocks (`_cpu_seconds`).
         """
         kinds = ("unchanged", "changing", "background", "bare")
         used: dict[str, list[float]] = {k: [] for k in kinds}
-        windows: list[float] = []
+        spans: dict[str, list[float]] = {k: [] for k in kinds}
         fetched = 0
         for _ in range(repeats):
             before = self.server.requests
-            homes = {k: self.home() for k in kinds[:3]}
-            lifetime = ticks * tick_s + 60
-            procs = {k: self.desk.spawn(*self.tray(homes[k], BACKGROUND_TICK_S if k == "background" else tick_s),
-                                        lifetime=lifetime) for k in kinds[:3]}
-            procs["bare"] = self.desk.spawn(*self.bare(), lifetime=lifetime)
-            try:
-                self.desk.find_window(BARE_NAME, deadline=30, painted=True)
-                while len(self.desk.windows(TRAY_NAME)) < 3:
-                    time.sleep(0.05)
-                time.sleep(max(2 * tick_s, 12.0))  # past start-up work and the xorg re-dock checks (≤ 10 s)
-                start = {k: _cpu_seconds(p.pid) for k, p in procs.items()}
-                t0 = time.monotonic()
-                for k in range(ticks):
-                    _rewrite(self.cache_of(homes["changing"]), 20.0 + (k % 60))
-                    time.sleep(max(0.0, t0 + (k + 1) * tick_s - time.monotonic()))
-                window = time.monotonic() - t0
-                for k, p in procs.items():
-                    used[k].append(_cpu_seconds(p.pid) - start[k])
-                windows.append(window)
-            finally:
-                self._end(*procs.values())
+            for phase in (("background", "bare"), ("unchanged",), ("changing",)):
+                homes = {k: self.home() for k in phase if k != "bare"}
+                lifetime = ticks * tick_s + 60
+                procs = {k: self.desk.spawn(*self.tray(homes[k], BACKGROUND_TICK_S if k == "background"
+                                                                 else tick_s), lifetime=lifetime)
+                         for k in homes}
+                if "bare" in phase:
+                    procs["bare"] = self.desk.spawn(*self.bare(), lifetime=lifetime)
+                try:
+                    if "bare" in phase:
+                        self.desk.find_window(BARE_NAME, deadline=30, painted=True)
+                    while len(self.desk.windows(TRAY_NAME)) < len(homes):
+                        time.sleep(0.05)
+                    time.sleep(12.0)  # past start-up work and the xorg re-dock checks (≤ 10 s)
+                    start = {k: _cpu_seconds(p.pid) for k, p in procs.items()}
+                    t0 = time.monotonic()
+                    for k in range(ticks):
+                        if "changing" in phase:
+                            _rewrite(self.cache_of(homes["changing"]), 20.0 + (k % 60))
+                        time.sleep(max(0.0, t0 + (k + 1) * tick_s - time.monotonic()))
+                    span = time.monotonic() - t0
+                    for k, p in procs.items():
+                        used[k].append(_cpu_seconds(p.pid) - start[k])
+                        spans[k].append(span)
+                finally:
+                    self._end(*procs.values())
             fetched += self.server.requests - before
 
+        def background_per_s(i: int) -> float:
+            return used["background"][i] / spans["background"][i]
+
         def per_tick(kind: str, i: int) -> float:
-            return max(0.0, used[kind][i] - used["background"][i]) / (windows[i] / tick_s)
+            alone = used[kind][i] - background_per_s(i) * spans[kind][i]
+            return max(0.0, alone) / (spans[kind][i] / tick_s)
 
         def background_per_h(i: int) -> float:
-            return used["background"][i] / windows[i] * 3600
+            return background_per_s(i) * 3600
 
-        n = range(len(windows))
-        bare = Stats.of([used["bare"][i] / windows[i] * 3600 for i in n])
+        n = range(repeats)
+        windows = [s for k in kinds for s in spans[k]]
+        bare = Stats.of([used["bare"][i] / spans["bare"][i] * 3600 for i in n])
         out = []
         for k, label in (("unchanged", "usage unchanged"), ("changing", "new figures every tick")):
             stats = Stats.of([per_tick(k, i) * TICKS_PER_HOUR + background_per_h(i) for i in n])

@@ -171,3 +171,42 @@ def test_launch_at_login_toggles_what_the_system_says_not_a_stale_check_mark(mak
     app.on_autostart()
     assert not backend.status().enabled and app.autostart_enabled is False
     assert icon.notes[-1][1] == "Launch at login"
+
+
+class HungHost(StandInIcon):
+    """A tray host that stops answering: setting the title never returns until `answer` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked, self.answer = threading.Event(), threading.Event()
+
+    @property
+    def title(self) -> str:
+        return self.titles[-1]
+
+    @title.setter
+    def title(self, value: str) -> None:
+        self.asked.set()
+        self.answer.wait()
+        self.titles.append(value)
+
+
+def test_a_tick_stuck_on_a_host_that_never_answers_starts_the_tray_again(make_app, httpserver: HTTPServer) -> None:
+    from tray.app_runner import STUCK_AFTER_S, _watch_ticks, tick_stuck
+
+    app, _, _ = make_app()
+    host = app.icon = HungHost()
+    ticking = threading.Thread(target=app.tick, daemon=True)
+    ticking.start()
+    assert host.asked.wait(30)  # the tick is inside the host's call now
+    started = app.tick_started
+    assert started is not None
+    assert not tick_stuck(app, started + 10)  # slow is not stuck
+    assert tick_stuck(app, started + STUCK_AFTER_S + 1)
+    restarts: list[bool] = []
+    _watch_ticks(app, restart=lambda: restarts.append(True), monotonic=lambda: started + STUCK_AFTER_S + 1,
+                 every=0.0)
+    assert restarts == [True]
+    host.answer.set()
+    ticking.join(30)
+    assert app.tick_started is None and not tick_stuck(app, started + 10 * STUCK_AFTER_S)  # done: not stuck

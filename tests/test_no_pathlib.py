@@ -27,10 +27,8 @@ NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 TRAY = str(ROOT / "tray")
 
 # Runs in the child. Only os, sys and json before the hook: the child must not load pathlib itself.
-CHILD = r"""
-import json, os, sys
-from datetime import datetime, timedelta
-
+# A meta-path finder that only watches: it records which files asked for pathlib; the normal finders load it.
+WATCH = r"""
 importers = []
 
 
@@ -42,10 +40,16 @@ class WhoImportsPathlib:
                 files.append(frame.f_code.co_filename)
                 frame = frame.f_back
             importers.append([f for f in files if not f.startswith("<frozen")])
-        return None  # only watching: the normal finders load it
+        return None
 
 
 sys.meta_path.insert(0, WhoImportsPathlib())
+"""
+
+CHILD = r"""
+import json, os, sys
+from datetime import datetime, timedelta
+""" + WATCH + r"""
 
 import PIL.Image, schedule  # noqa: E401,F401 - what the running tray has loaded besides our modules
 import tray.cli, tray.app, tray.app_runner, tray.render, tray.view, tray.notify, tray.fetch  # noqa: E401,F401
@@ -149,22 +153,7 @@ def test_a_fetch_loads_pathlib_only_through_urllib3_not_through_the_tray(tray_st
 # imported what the running tray has loaded. It prints the check marks, then what the check newly loaded.
 CHECK_CHILD = r"""
 import json, sys
-
-importers = []
-
-
-class WhoImportsPathlib:
-    def find_spec(self, name, path=None, target=None):
-        if name == "pathlib":
-            frame, files = sys._getframe(1), []
-            while frame is not None:
-                files.append(frame.f_code.co_filename)
-                frame = frame.f_back
-            importers.append([f for f in files if not f.startswith("<frozen")])
-        return None
-
-
-sys.meta_path.insert(0, WhoImportsPathlib())
+""" + WATCH + r"""
 
 import logging, subprocess, threading  # noqa: E401,F401 - loaded by the running tray (pystray needs a display)
 import PIL.Image, schedule  # noqa: E401,F401

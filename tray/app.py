@@ -11,6 +11,7 @@ import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 
@@ -90,13 +91,18 @@ class TrayApp:
         self.ui_lock = threading.Lock()  # xorg updates the X connection from the calling thread: one at a time
         self.stopping = threading.Event()
         self.autostart_enabled = False
+        self.tick_started: float | None = None  # time.monotonic() of the tick in progress (the watchdog reads it)
 
     # --- the tick -------------------------------------------------------------------------
     def tick(self) -> None:
         """Redraw from the cache and ask the worker for a fetch; never touches the network itself."""
         if self.stopping.is_set():
             return
-        self.redraw()
+        self.tick_started = time.monotonic()
+        try:
+            self.redraw()
+        finally:
+            self.tick_started = None
         if not self._pending.is_set():
             self._pending.set()
             self._jobs.put(False)

@@ -11,7 +11,8 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 from tray import __version__
 from tray.app import TrayApp, log, make_clock, quantized
@@ -73,6 +74,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         shown.set()
         threading.Thread(target=app.worker, name="fetch", daemon=True).start()
         threading.Thread(target=_schedule_loop, args=(app, tick_seconds), name="tick", daemon=True).start()
+        threading.Thread(target=_watch_ticks, args=(app,), name="watchdog", daemon=True).start()
         app.tick()
         _show_autostart(app, env)
         _redock_while_unembedded(icon, app)
@@ -116,6 +118,37 @@ def _redock_while_unembedded(icon: object, app: TrayApp) -> None:
                 return
             log.info("icon not embedded by the tray host yet; sending it again")
             icon.icon = icon.icon  # type: ignore[attr-defined]
+
+
+# A tick takes milliseconds. One still running after two minutes waits on a tray host that will not answer:
+# measured on xorg under trayer, python-xlib sometimes leaves pystray's loop waiting forever for a reply
+# while an icon update from the tick thread waits on that loop (about once in a few hundred rapid updates).
+# A frozen icon that still looks fresh is the worst thing a tray can show, so the tray starts itself again.
+STUCK_AFTER_S = 120.0
+WATCH_EVERY_S = 15.0
+
+
+def tick_stuck(app: TrayApp, now: float) -> bool:
+    """True when the tick in progress began more than STUCK_AFTER_S before `now` (time.monotonic())."""
+    started = app.tick_started
+    return started is not None and now - started > STUCK_AFTER_S
+
+
+def _watch_ticks(app: TrayApp, restart: Callable[[], object] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic, every: float = WATCH_EVERY_S) -> None:
+    while not app.stopping.wait(every):
+        if tick_stuck(app, monotonic()):
+            log.error("the tray host stopped answering for %d s; starting again", STUCK_AFTER_S)
+            (restart or _start_again)()
+            return
+
+
+def _start_again() -> None:
+    """Replace this process with a fresh one of the same command (the instance lock is not inherited)."""
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    argv = list(getattr(sys, "orig_argv", None) or [sys.executable, *sys.argv])
+    os.execv(sys.executable, [sys.executable, *argv[1:]])
 
 
 def _schedule_loop(app: TrayApp, tick_seconds: float) -> None:
