@@ -5,13 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from tray.history import append_reading
-from tray.projection import (
-    last_reset_event,
-    project,
-    projections,
-    reset_event,
-    window_points,
-)
+from tray.projection import project, projections, window_points
+from tray.resets import last_reset_event, reset_event
 from tray.state import Reading
 from tray.usage import FIVE_HOURS, Usage, UsageWindow
 

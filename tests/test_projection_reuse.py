@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.test_projection import START, after, trace
-from tray.projection import last_reset_event, project
+from tray.projection import project
+from tray.resets import last_reset_event
 from tray.state import Reading
 
 

@@ -6,11 +6,13 @@ and never pays for the redaction patterns or the history walk this needs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
-from tray.projection import debug_lines as projection_debug_lines
+from tray.projection import LABELS, projections
 from tray.redact import redact
-from tray.state import CachedState
+from tray.resets import last_reset_event
+from tray.state import CachedState, Reading
 from tray.timefmt import format_age, format_moment
 
 
@@ -47,10 +49,25 @@ def debug_text(
                    f"({format_age(state.fetched_at, now)})")
     else:
         out.append("Reading: none in the cache")
-    out.extend(projection_debug_lines(state.history, now, tz=tz))
+    out.extend(projection_lines(state.history, now, tz=tz))
     if credentials_problem:
         out.append(f"Credentials: {credentials_problem}")
     if credentials_warning:
         out.append(f"Warning: {credentials_warning}")
     # Stored errors are redacted before they are written; this is the second line of defence.
     return redact("\n".join(out))
+
+
+def projection_lines(history: Sequence[Reading], now: datetime, *, tz: tzinfo | None = None) -> list[str]:
+    """The projection's workings and the last reset that did not follow the clock, for the debug view."""
+    out: list[str] = []
+    for key, p in projections(history, now).items():
+        out.append(f"Projection {LABELS[key]}: {p.rate:.1f} %/h ({p.rate_low:.1f}–{p.rate_high:.1f}) "
+                   f"from {p.readings} readings since {format_moment(p.since, tz)}, confidence {p.confidence}")
+    event = last_reset_event(history)
+    if event is not None:
+        words = {"early_reset": "reset early", "late_reset": "reset late", "surprise_reset": "reset by surprise"}
+        announced = f", announced for {format_moment(event.announced, tz)}" if event.announced else ""
+        out.append(f"Last unusual reset: {LABELS[event.window]} window {words[event.kind]} at "
+                   f"{format_moment(event.at, tz)}{announced} ({event.percent_before:g}% → {event.percent_after:g}%)")
+    return out

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tray.projection import reset_event
 from tray.record import replace
+from tray.resets import reset_event
 from tray.state import HISTORY_LIMIT, Reading
 from tray.usage import Usage
 

@@ -14,11 +14,8 @@ The history (SPEC §3) holds the 5-hour and 7-day figures of every reading. For 
   and "low" confidence, and so does a forecast reaching more than HORIZON_FACTOR times the span ahead.
 - Never past the reset: when the limit would come after `resets_at`, the answer is "lasts until reset".
 
-Reset events (Reading.event) are also classified here, when a reading is appended (`reset_event`):
-`early_reset` (a new period began before the announced reset, or the reset moved earlier),
-`surprise_reset` (usage dropped while the announced reset stayed put, or the reset moved later),
-`late_reset` (the old figures were still read well after the announced reset). An on-time reset is no
-event. The event text names the window: `five_hour:early_reset` (several separated by spaces).
+Reset events (Reading.event) are classified in `tray.resets` when a reading is appended; a recorded event
+starts a new period here.
 """
 
 from __future__ import annotations
@@ -31,7 +28,7 @@ from operator import attrgetter
 from tray.pace import Pace, Paces
 from tray.record import record
 from tray.state import Reading
-from tray.timefmt import format_clock, format_countdown, format_moment, format_weekday_clock, nearest_minute, to_local
+from tray.timefmt import format_clock, format_countdown, format_weekday_clock, nearest_minute, to_local
 from tray.usage import FIVE_HOURS, SEVEN_DAYS
 
 PERIODS = {"five_hour": FIVE_HOURS, "seven_day": SEVEN_DAYS}
@@ -39,7 +36,6 @@ LABELS = {"five_hour": "5-hour", "seven_day": "7-day"}
 MIN_READINGS = 3
 DROP_TOLERANCE = 2.0  # points: the status line sends whole percents, the API fractions; less is no reset
 RESET_SLACK = timedelta(minutes=2)  # resets arrive as 16:59:59.6 from one source and 17:00:00 from another
-LATE_AFTER = timedelta(minutes=5)  # old figures this long after the announced reset: the reset came late
 FRESH_WITHIN = timedelta(minutes=10)  # the tray's own "stale" age: older readings project nothing
 SLICES = 4
 HORIZON_FACTOR = 4  # a forecast further ahead than 4× the span it is based on is "low" confidence
@@ -81,18 +77,6 @@ class Projection:
         return self.limit_at is None
 
 
-@record
-class ResetEvent:
-    """A reset that did not follow the clock, as recorded in the history."""
-
-    at: datetime  # the first reading of the new period
-    window: str
-    kind: str  # one of RESET_KINDS
-    announced: datetime | None  # when the old period said it would reset
-    percent_before: float
-    percent_after: float
-
-
 def min_span(period: timedelta) -> timedelta:
     """10 minutes for the 5-hour window, an hour for the weekly one."""
     return max(timedelta(minutes=10), period / 168)
@@ -110,7 +94,7 @@ def window_points(history: Iterable[Reading], window: str, now: datetime) -> lis
         at = reading.at
         if percent is None or at > now or (last_at is not None and at <= last_at):
             continue
-        points.append(Point(at, percent, resets_at, _event_for(reading.event, window) if reading.event else None))
+        points.append(Point(at, percent, resets_at, window_event(reading.event, window) if reading.event else None))
         last_at = at
     return points
 
@@ -211,7 +195,6 @@ def paces_of(history: Sequence[Reading]) -> Paces | None:
 # reused while `now` is past all of its readings (then the "from the future" filter drops nothing).
 _walks: dict[str, tuple[tuple[Reading, ...], datetime, list[Point], bool]] = {}
 _slices: dict[str, tuple[list[Point], list[float]]] = {}
-_events: list[tuple[Sequence[Reading], list[ResetEvent]]] = []
 
 
 def _period(history: Iterable[Reading], window: str, now: datetime) -> tuple[list[Point], bool]:
@@ -250,82 +233,6 @@ def projections(history: Sequence[Reading], now: datetime, *, paces: Paces | Non
     return {key: value for key, value in found.items() if value is not None}
 
 
-def reset_event(history: Sequence[Reading], reading: Reading) -> str | None:
-    """The event text for `reading` about to be appended after `history`: `five_hour:early_reset`, or None."""
-    found: list[str] = []
-    for window in PERIODS:
-        percent, resets_at = _figures(reading, window)
-        if percent is None:
-            continue
-        previous = _last_point(history, window, reading.at)
-        if previous is None:
-            continue
-        current = Point(reading.at, percent, resets_at)
-        kind = _classify(previous, current)
-        if kind:
-            found.append(f"{window}:{kind}")
-    return " ".join(found) or None
-
-
-def reset_events(history: Sequence[Reading]) -> list[ResetEvent]:
-    """Every recorded reset that did not follow the clock, oldest first."""
-    kept = _events[0] if _events else None
-    if kept is not None and kept[0] is history:  # the same tuple as the last redraw's: a pure function of it
-        return list(kept[1])
-    events = _reset_events(history)
-    if isinstance(history, tuple):
-        _events[:] = [(history, events)]
-    return list(events)
-
-
-def _reset_events(history: Sequence[Reading]) -> list[ResetEvent]:
-    events: list[ResetEvent] = []
-    last_seen: dict[str, Reading] = {}
-    for reading in history:
-        for window in PERIODS:
-            kind = _event_for(reading.event, window)
-            before = last_seen.get(window)
-            percent, _ = _figures(reading, window)
-            if kind and percent is not None:
-                announced = _figures(before, window)[1] if before else None
-                was = _figures(before, window)[0] if before else None
-                events.append(ResetEvent(reading.at, window, kind, announced,
-                                         was if was is not None else percent, percent))
-            if percent is not None:
-                last_seen[window] = reading
-    return events
-
-
-def last_reset_event(history: Sequence[Reading]) -> ResetEvent | None:
-    events = reset_events(history)
-    return events[-1] if events else None
-
-
-def _last_point(history: Sequence[Reading], window: str, before: datetime) -> Point | None:
-    """The window's latest reading before `before`; scans from the end, as this runs on every append."""
-    for reading in reversed(history):
-        percent, resets_at = _figures(reading, window)
-        if percent is not None and reading.at < before:
-            return Point(reading.at, percent, resets_at)
-    return None
-
-
-def _classify(previous: Point, current: Point) -> str | None:
-    if not starts_period(previous, current):
-        return None
-    announced = previous.resets_at
-    if announced is None:
-        return None  # a window starting (or one never announced) is not a surprise
-    if current.at >= announced - RESET_SLACK:
-        return "late_reset" if previous.at > announced + LATE_AFTER else None
-    moved = current.resets_at is not None and abs(current.resets_at - announced) > RESET_SLACK
-    if current.resets_at is not None and current.resets_at < announced - RESET_SLACK:
-        return "early_reset"  # the window now ends sooner than it said
-    if current.percent < previous.percent - DROP_TOLERANCE:
-        return "early_reset" if moved or current.resets_at is None else "surprise_reset"
-    return "surprise_reset"  # the reset moved later with no drop: the schedule changed under us
-
-
 def _hits(last: Point, rate: float, resets_at: datetime, now: datetime) -> datetime | None:
     if rate < _STILL:
         return None
@@ -360,7 +267,7 @@ def _usage_at_each(points: Sequence[Point], moments: Sequence[datetime]) -> list
     return values
 
 
-def _figures(reading: Reading | None, window: str) -> tuple[float | None, datetime | None]:
+def window_figures(reading: Reading | None, window: str) -> tuple[float | None, datetime | None]:
     if reading is None:
         return None, None
     if window == "five_hour":
@@ -376,7 +283,7 @@ _FIGURES = {
 }
 
 
-def _event_for(event: str | None, window: str) -> str | None:
+def window_event(event: str | None, window: str) -> str | None:
     for part in (event or "").split():
         name, _, kind = part.partition(":")
         if name == window and kind in RESET_KINDS:
@@ -407,18 +314,3 @@ def short_clock(p: Projection, now: datetime, *, tz: tzinfo | None = None) -> st
     local = to_local(nearest_minute(p.limit_at), tz)
     clock = format_clock(local, True)
     return clock if p.limit_at - now < timedelta(hours=20) else format_weekday_clock(local, True).replace(" ", "")
-
-
-def debug_lines(history: Sequence[Reading], now: datetime, *, tz: tzinfo | None = None) -> list[str]:
-    """The projection's workings and the last reset that did not follow the clock, for the debug view."""
-    out: list[str] = []
-    for key, p in projections(history, now).items():
-        out.append(f"Projection {LABELS[key]}: {p.rate:.1f} %/h ({p.rate_low:.1f}–{p.rate_high:.1f}) "
-                   f"from {p.readings} readings since {format_moment(p.since, tz)}, confidence {p.confidence}")
-    event = last_reset_event(history)
-    if event is not None:
-        words = {"early_reset": "reset early", "late_reset": "reset late", "surprise_reset": "reset by surprise"}
-        announced = f", announced for {format_moment(event.announced, tz)}" if event.announced else ""
-        out.append(f"Last unusual reset: {LABELS[event.window]} window {words[event.kind]} at "
-                   f"{format_moment(event.at, tz)}{announced} ({event.percent_before:g}% → {event.percent_after:g}%)")
-    return out
