@@ -19,6 +19,8 @@ import sys
 import time
 from collections.abc import Mapping  # already loaded with json (re -> functools -> collections)
 
+from tray.utctext import utc_micros, utc_text
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import datetime
@@ -180,13 +182,13 @@ def _recorded_as_is(raw: object, payload: object, now_us: int) -> bool:
     section, limits = raw.get("tray"), payload.get("rate_limits")
     if not isinstance(section, Mapping) or not isinstance(limits, Mapping):
         return False
-    fetched = _utc_micros(section.get("fetched_at"))
+    fetched = utc_micros(section.get("fetched_at"))
     # now - RECORD_EVERY_S < fetched <= now, with a microsecond to spare for a clock read as a float
     if fetched is None or not now_us - RECORD_EVERY_S * 1_000_000 < fetched - 1 < fetched + 1 <= now_us:
         return False
     updated = raw.get("updated_at")
     if updated is not None:  # oh-my-claude may have written since: only an older (or our own) updated_at will do
-        updated_us = _utc_micros(updated)
+        updated_us = utc_micros(updated)
         if updated_us is None or updated_us > fetched:
             return False
     stored = section.get("usage")
@@ -205,59 +207,10 @@ def _recorded_as_is(raw: object, payload: object, now_us: int) -> bool:
         if reset is None:
             if stored_reset is not None:
                 return False
-        elif not (type(reset) is int and 0 <= reset < 10**11 and stored_reset == _utc_text(reset) + "+00:00"):
+        elif not (type(reset) is int and 0 <= reset < 10**11 and stored_reset == utc_text(reset) + "+00:00"):
             return False
         seen = True
     return seen
-
-
-def _utc_text(seconds: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
-
-
-def _utc_micros(value: object) -> int | None:
-    """Microseconds since the epoch of a moment as our writers write it — `YYYY-MM-DDTHH:MM:SS`, then `.` and
-    1–6 digits or nothing, then `+00:00` or `Z` — between 1970 and 2999 (as `parse_timestamp` reads); None
-    for anything else, which the caller then reads the long way. Needs neither datetime nor a regex."""
-    if not isinstance(value, str) or len(value) < 20:
-        return None
-    head, tail = value[:19], value[19:]
-    if tail.endswith("Z"):
-        fraction = tail[:-1]
-    elif tail.endswith("+00:00"):
-        fraction = tail[:-6]
-    else:
-        return None
-    if fraction and not (fraction[0] == "." and 1 <= len(fraction) - 1 <= 6 and fraction[1:].isascii()
-                         and fraction[1:].isdigit()):
-        return None
-    seconds = _utc_seconds(head)
-    if seconds is None or not _FIRST_S <= seconds < _AFTER_LAST_S:
-        return None
-    return seconds * 1_000_000 + int((fraction[1:] + "000000")[:6])
-
-
-_FIRST_S, _AFTER_LAST_S = 0, 32_503_680_000  # 1970-01-01 and 3000-01-01, UTC
-
-
-def _utc_seconds(text: str) -> int | None:
-    """`YYYY-MM-DDTHH:MM:SS` (UTC) as epoch seconds; None unless it is exactly a real moment written so."""
-    digits = text[:4] + text[5:7] + text[8:10] + text[11:13] + text[14:16] + text[17:19]
-    if len(text) != 19 or len(digits) != 14 or not (digits.isascii() and digits.isdigit()):
-        return None
-    year, month, day = int(text[:4]), int(text[5:7]), int(text[8:10])
-    # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-    year -= month <= 2
-    era, year_of_era = divmod(year, 400)
-    day_of_year = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
-    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
-    seconds = ((era * 146097 + day_of_era - 719468) * 24 + int(text[11:13])) * 3600 + int(text[14:16]) * 60
-    seconds += int(text[17:19])
-    try:
-        same = _utc_text(seconds) == text  # refuses 31 November, 24:00, 12:60 and wrong separators
-    except (OverflowError, OSError, ValueError):
-        return None
-    return seconds if same else None
 
 
 def _finite(value: object) -> bool:
@@ -360,7 +313,7 @@ def _number(value: object) -> float | None:
 
 
 def _later(updated_at: object, fetched_at: object) -> bool:
-    updated_us, fetched_us = _utc_micros(updated_at), _utc_micros(fetched_at)
+    updated_us, fetched_us = utc_micros(updated_at), utc_micros(fetched_at)
     if updated_us is not None and fetched_us is not None:  # as our writers and oh-my-claude write them
         return updated_us > fetched_us
     from tray.timeparse import parse_timestamp
