@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
-from operator import attrgetter
 
 from tray.look import Look
-from tray.projection import projections
+from tray.projection import WINDOW_FIGURES, projections
 from tray.record import record
 from tray.state import CachedState
 from tray.timefmt import format_clock, format_countdown, locale_uses_24h, nearest_minute, to_local
@@ -106,12 +105,6 @@ def mark_sent(
     return kept
 
 
-_FIGURES = {  # a reading's figure and reset time, per window
-    "five_hour": attrgetter("five_hour", "five_hour_resets_at"),
-    "seven_day": attrgetter("seven_day", "seven_day_resets_at"),
-}
-
-
 def _previous_full_period(state: CachedState, window: UsageWindow, now: datetime) -> str | None:
     """The key of a recent earlier period of `window` that hit 100 % and was not yet announced as over."""
     current = nearest_minute(window.resets_at) if window.resets_at else None
@@ -122,7 +115,7 @@ def _previous_full_period(state: CachedState, window: UsageWindow, now: datetime
         if name == window.key and reset is not None and _LIMIT in thresholds:
             candidates[key] = reset
     # The history covers the hours before the tray started, or before this process sent anything.
-    figures = _FIGURES.get(window.key)
+    figures = WINDOW_FIGURES.get(window.key)
     for reading in state.history if figures is not None else ():
         figure, reset = figures(reading)
         if figure is not None and figure >= _LIMIT and reset is not None:

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from tray.record import record
 from tray.timeparse import format_iso, parse_timestamp
+from tray.usage import finite_number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -48,11 +49,11 @@ class Pace:
             return None
         window, readings = raw.get("window"), raw.get("readings")
         since, at, resets_at = (parse_timestamp(raw.get(k)) for k in _MOMENTS)
-        figures = [raw.get(k) for k in _FIGURES]
+        figures = [finite_number(raw.get(k)) for k in _FIGURES]
         if (not isinstance(window, str) or type(readings) is not int or since is None or at is None
-                or resets_at is None or not all(type(f) in (int, float) and _finite(f) for f in figures)):
+                or resets_at is None or None in figures):
             return None
-        percent, rate, rate_low, rate_high = (float(f) for f in figures)
+        percent, rate, rate_low, rate_high = figures
         return cls(window, since, at, percent, resets_at, rate, rate_low, rate_high, readings)
 
 
@@ -82,9 +83,3 @@ class Paces:
             return None
         return cls(at, paces)
 
-
-def _finite(number: float) -> bool:
-    try:
-        return abs(float(number)) != float("inf") and number == number
-    except OverflowError:
-        return False

@@ -84,7 +84,7 @@ def min_span(period: timedelta) -> timedelta:
 
 def window_points(history: Iterable[Reading], window: str, now: datetime) -> list[Point]:
     """One window's readings in time order; from the future or out of order (a jumped clock): dropped."""
-    figures = _FIGURES.get(window)
+    figures = WINDOW_FIGURES.get(window)
     if figures is None:
         return []
     points: list[Point] = []
@@ -267,20 +267,15 @@ def _usage_at_each(points: Sequence[Point], moments: Sequence[datetime]) -> list
     return values
 
 
-def window_figures(reading: Reading | None, window: str) -> tuple[float | None, datetime | None]:
-    if reading is None:
-        return None, None
-    if window == "five_hour":
-        return reading.five_hour, reading.five_hour_resets_at
-    if window == "seven_day":
-        return reading.seven_day, reading.seven_day_resets_at
-    return None, None
-
-
-_FIGURES = {
+WINDOW_FIGURES = {  # a reading's figure and reset time, per window
     "five_hour": attrgetter("five_hour", "five_hour_resets_at"),
     "seven_day": attrgetter("seven_day", "seven_day_resets_at"),
 }
+
+
+def window_figures(reading: Reading | None, window: str) -> tuple[float | None, datetime | None]:
+    figures = WINDOW_FIGURES.get(window)
+    return figures(reading) if reading is not None and figures is not None else (None, None)
 
 
 def window_event(event: str | None, window: str) -> str | None:

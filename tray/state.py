@@ -265,7 +265,9 @@ def state_to_section(state: CachedState) -> dict[str, Any]:
     from tray.projection import paces_of  # it imports this module
 
     history = state.history[-HISTORY_LIMIT:]
-    paces = paces_of(history)
+    paces = state.paces
+    if paces is None or not history or history[-1].at != paces.through:  # read with another history: work out
+        paces = paces_of(history)
     return {
         "version": 1,
         "usage": state.usage.to_dict() if state.usage else None,

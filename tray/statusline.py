@@ -197,11 +197,12 @@ def _recorded_as_is(raw: object, payload: object, now_us: int) -> bool:
     seen = False
     for key in ("five_hour", "seven_day"):
         sent = limits.get(key)
-        if not isinstance(sent, Mapping) or not _finite(sent.get("used_percentage")):
+        if not isinstance(sent, Mapping) or _number(sent.get("used_percentage")) is None:
             continue  # the full check reads no window from this either
         have = stored.get(key)
-        if not (isinstance(have, Mapping) and isinstance(have.get("key"), str) and isinstance(have.get("label"), str)
-                and _finite(have.get("utilization")) and have.get("utilization") == sent.get("used_percentage")):
+        if not (isinstance(have, Mapping) and isinstance(have.get("key"), str) and isinstance(have.get("label"), str)):
+            return False
+        if _number(have.get("utilization")) is None or have.get("utilization") != sent.get("used_percentage"):
             return False
         reset, stored_reset = sent.get("resets_at"), have.get("resets_at")
         if reset is None:
@@ -211,15 +212,6 @@ def _recorded_as_is(raw: object, payload: object, now_us: int) -> bool:
             return False
         seen = True
     return seen
-
-
-def _finite(value: object) -> bool:
-    if type(value) not in (int, float):
-        return False
-    try:
-        return math.isfinite(float(value))
-    except OverflowError:  # an integer too big for a float: the full check reads no figure from it either
-        return False
 
 
 def _already_recorded(raw: object, usage: Usage, now: datetime) -> bool:

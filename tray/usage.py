@@ -52,8 +52,8 @@ class UsageWindow:
         if not isinstance(raw, Mapping):
             return None
         key, label = raw.get("key"), raw.get("label")
-        utilization = _number(raw.get("utilization"))
-        period = _number(raw.get("period_s"))
+        utilization = finite_number(raw.get("utilization"))
+        period = finite_number(raw.get("period_s"))
         if not isinstance(key, str) or not isinstance(label, str) or utilization is None:
             return None
         severity = raw.get("severity")
@@ -97,9 +97,9 @@ class ExtraUsage:
         currency = raw.get("currency")
         return cls(
             is_enabled=raw.get("is_enabled") is True,
-            monthly_limit=_number(raw.get("monthly_limit")),
-            used_credits=_number(raw.get("used_credits")),
-            utilization=_number(raw.get("utilization")),
+            monthly_limit=finite_number(raw.get("monthly_limit")),
+            used_credits=finite_number(raw.get("used_credits")),
+            utilization=finite_number(raw.get("utilization")),
             currency=currency if isinstance(currency, str) and currency else None,
             decimal_places=places if isinstance(places, int) and 0 <= places <= 6 else 2,
         )
@@ -176,7 +176,7 @@ def parse_usage(payload: object) -> Usage:
         if not isinstance(entry, Mapping):
             continue
         kind = entry.get("kind")
-        percent = _number(entry.get("percent"))
+        percent = finite_number(entry.get("percent"))
         if percent is None:
             continue
         resets_at = parse_timestamp(entry.get("resets_at"))
@@ -198,7 +198,7 @@ def parse_usage(payload: object) -> Usage:
 def _window(raw: object, key: str, label: str, period: timedelta) -> UsageWindow | None:
     if not isinstance(raw, Mapping):
         return None
-    utilization = _number(raw.get("utilization"))
+    utilization = finite_number(raw.get("utilization"))
     if utilization is None:
         return None
     return UsageWindow(key, label, utilization, parse_timestamp(raw.get("resets_at")), period)
@@ -229,7 +229,8 @@ def _extra(payload: Mapping[str, Any]) -> ExtraUsage | None:
     return extra
 
 
-def _number(value: object) -> float | None:
+def finite_number(value: object) -> float | None:
+    """A JSON number as a finite float; None for anything else (bools, text, NaN, ±Infinity, huge integers)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
