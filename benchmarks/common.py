@@ -73,11 +73,11 @@ def write_fresh_cache(cache_file: Path, now: datetime, *, five: float = 47.0, se
     `unchanged_count` is past the stretch threshold, so the gate's interval is 5 minutes: a tray started on
     it has nothing to fetch for 5 minutes, which is what "ticks, no fetch" needs.
     """
-    from tray import cache
-    from tray.history import append_reading
-    from tray.record import replace
-    from tray.state import CachedState, GateState
-    from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+    from tray.base.values import replace
+    from tray.model.state import CachedState, GateState
+    from tray.model.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+    from tray.store import cache
+    from tray.store.history import append_reading
 
     usage = Usage(
         five_hour=UsageWindow("five_hour", "5-hour", five, now + timedelta(hours=2, minutes=13), FIVE_HOURS),

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta, timezone
 
 from common import Figure, Stats
 
-from tray import gate
-from tray.record import replace
-from tray.state import CachedState
-from tray.usage import FIVE_HOURS, Usage, UsageWindow
+from tray.base.values import replace
+from tray.fetching import gate
+from tray.model.state import CachedState
+from tray.model.usage import FIVE_HOURS, Usage, UsageWindow
 
 TICK_S = 60
 BASELINE_PER_HOUR = 60.0  # oh-my-claude: one request per status-line refresh a minute

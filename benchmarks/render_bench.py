@@ -7,8 +7,8 @@ import time
 from common import Figure, Stats, paired
 from PIL import Image, ImageDraw
 
-from tray.look import Look, RingSpec
-from tray.render import render_ring
+from tray.show.look import Look, RingSpec
+from tray.show.render import render_ring
 
 SIZES = (16, 32, 64)
 SPECS = {  # one typical picture per look

@@ -33,7 +33,7 @@ from common import (
     write_fresh_cache,
 )
 
-from tray.record import replace
+from tray.base.values import replace
 
 BARE_ICON = ROOT / "tests" / "e2e" / "bare_icon.py"
 BARE_NAME, TRAY_NAME = "bare-icon", "claude-tray"
@@ -314,7 +314,7 @@ class TrayBench:
 
 
 def _rewrite(cache_file: Path, five: float) -> None:
-    from tray import cache
+    from tray.store import cache
 
     now = now_utc()
 

@@ -12,8 +12,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout, not installed
 
-from tray.look import Look, RingSpec
-from tray.render import SIZES, contact_sheet, render_ring, render_to_file
+from tray.show.look import Look, RingSpec
+from tray.show.render import SIZES, contact_sheet, render_ring, render_to_file
 
 APP_SIZES = (16, 22, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)  # ICO stops at 256

@@ -1,6 +1,6 @@
 """Draw icons/pace-cue-sheet.png: the pace cue at 16, 22, 32 and 64 px on a dark and a light panel.
 
-Rows: usage behind the elapsed-time tick, on it, and ahead of it by more than the margin (tray.view.PACE_MARGIN),
+Rows: usage behind the elapsed-time tick, on it, and ahead of it by more than the margin (tray.show.view.PACE_MARGIN),
 where the tick turns into the warning wedge; on the outer (5-hour) ring, the inner (weekly) ring and both.
 The 16 px icon is repeated 4× enlarged (nearest neighbour) and in greyscale, where the cue must still read.
 
@@ -17,16 +17,16 @@ from PIL import Image, ImageDraw, ImageFont
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tray.look import Look, RingSpec  # noqa: E402
-from tray.render import PANELS, THEMES, render_ring  # noqa: E402
-from tray.view import PACE_MARGIN  # noqa: E402
+from tray.show.look import Look, RingSpec  # noqa: E402
+from tray.show.render import PANELS, THEMES, render_ring  # noqa: E402
+from tray.show.view import PACE_MARGIN  # noqa: E402
 
 SIZES = (16, 22, 32, 64)
 ZOOM = 4
 
 
 def _spec(outer: float, outer_pace: float, inner: float, inner_pace: float) -> RingSpec:
-    """The ring as `tray.view.ring_spec` would build it: ahead when usage leads elapsed time by the margin."""
+    """The ring as `tray.show.view.ring_spec` would build it: ahead when usage leads elapsed time by the margin."""
     return RingSpec(
         Look.OK, outer, inner, outer_pace, inner_pace,
         outer_ahead=outer / 100 > outer_pace + PACE_MARGIN,

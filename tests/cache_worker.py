@@ -17,8 +17,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tray.cache import read_cache, update_cache
 from tray.errors import CacheError
+from tray.store.cache import read_cache, update_cache
 
 
 def wait_for(word: str) -> None:

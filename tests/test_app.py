@@ -13,8 +13,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.conftest import install_credentials
-from tray.app import TrayApp
-from tray.app_runner import autostart_backend
+from tray.desktop.app import TrayApp
+from tray.desktop.runner import autostart_backend
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
@@ -192,7 +192,7 @@ class HungHost(StandInIcon):
 
 
 def test_a_tick_stuck_on_a_host_that_never_answers_starts_the_tray_again(make_app, httpserver: HTTPServer) -> None:
-    from tray.app_runner import STUCK_AFTER_S, _watch_ticks, tick_stuck
+    from tray.desktop.runner import STUCK_AFTER_S, _watch_ticks, tick_stuck
 
     app, _, _ = make_app()
     host = app.icon = HungHost()

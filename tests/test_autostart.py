@@ -14,13 +14,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import require_tool
-from tray.autostart import AutostartBackend, AutostartState, get_backend
-from tray.autostart.command import launch_command
-from tray.autostart.desktop_entry import parse_desktop_entry, quote_exec, split_exec
-from tray.autostart.linux import XdgAutostart, desktop_entry_text
-from tray.autostart.macos import LaunchAgent
-from tray.autostart.unsupported import UnsupportedAutostart
-from tray.autostart.windows import (
+from tray.desktop.autostart import AutostartBackend, AutostartState, get_backend
+from tray.desktop.autostart.command import launch_command
+from tray.desktop.autostart.desktop_entry import parse_desktop_entry, quote_exec, split_exec
+from tray.desktop.autostart.linux import XdgAutostart, desktop_entry_text
+from tray.desktop.autostart.macos import LaunchAgent
+from tray.desktop.autostart.unsupported import UnsupportedAutostart
+from tray.desktop.autostart.windows import (
     APPROVED_KEY,
     RUN_KEY,
     MemoryRegistry,
@@ -413,11 +413,11 @@ def test_unsupported_says_what_to_do_by_hand(program: Path) -> None:
 
 
 def test_importing_the_package_loads_no_platform_backend() -> None:
-    code = ("import sys, tray.autostart; "
-            "print(sorted(m for m in sys.modules if m.startswith('tray.autostart.') or m == 'winreg'))")
+    code = ("import sys, tray.desktop.autostart; "
+            "print(sorted(m for m in sys.modules if m.startswith('tray.desktop.autostart.') or m == 'winreg'))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parents[1], env={**os.environ, "PYTHONPATH": "."})
-    assert done.stdout.strip() == "['tray.autostart.base']"
+    assert done.stdout.strip() == "['tray.desktop.autostart.base']"
 
 
 def test_glib_reads_the_exec_line_back_into_the_same_argv(tmp_path: Path) -> None:
@@ -455,10 +455,10 @@ def test_a_binary_plist_reads_as_on(home: Path, program: Path) -> None:
     assert backend.status().enabled
 
 
-# --- which entry a tray's config dir gets (tray/app_runner.py) ---------------------------------------------
+# --- which entry a tray's config dir gets (tray/desktop/runner.py) ---------------------------------------------
 
 def test_the_default_config_dir_spelled_differently_keeps_the_plain_entry(home: Path) -> None:
-    from tray.app_runner import _autostart_instance
+    from tray.desktop.runner import _autostart_instance
 
     for spelled in (str(home / ".claude"), str(home / ".claude") + "/", str(home) + "//.claude", "~/.claude"):
         env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": spelled}
@@ -469,7 +469,7 @@ def test_the_default_config_dir_spelled_differently_keeps_the_plain_entry(home: 
 
 def test_another_config_dir_is_registered_by_its_absolute_path_under_its_own_name(
         home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tray.app_runner import _autostart_instance
+    from tray.desktop.runner import _autostart_instance
 
     monkeypatch.chdir(tmp_path)
     assert _autostart_instance({"HOME": str(home), "CLAUDE_CONFIG_DIR": "Work Account/"}) == (

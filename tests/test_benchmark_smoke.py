@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import IN_CI, ROOT
-from tray.state import state_from_cache
+from tray.model.state import state_from_cache
 from tray.statusline import format_line, line_from_cache
 
 SCRIPT = ROOT / "benchmarks" / "run.py"

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, require_tool
-from tray import cache as cache_module
-from tray.cache import read_cache, read_state, update_cache, update_state
+from tray.base.values import replace
 from tray.errors import CacheError
-from tray.paths import cache_path, lock_path
-from tray.record import replace
-from tray.state import CachedState
-from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+from tray.model.state import CachedState
+from tray.model.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+from tray.store import cache as cache_module
+from tray.store.cache import read_cache, read_state, update_cache, update_state
+from tray.store.paths import cache_path, lock_path
 
 T = datetime(2025, 12, 28, 9, 40, 12, 345678, tzinfo=timezone.utc)
 WORKER = Path(__file__).with_name("cache_worker.py")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tray.cache import read_cache, update_cache
+from tray.store.cache import read_cache, update_cache
 
 WORKER = Path(__file__).with_name("cache_worker.py")
 WRITERS = 4
@@ -100,8 +100,8 @@ def test_locked_writers_an_unlocked_rewriter_and_readers_share_one_file(tmp_path
 def test_a_writer_that_cannot_get_the_lock_gives_up_with_one_sentence_and_changes_nothing(
     tmp_path: Path,
 ) -> None:
-    from tray.lock import FileLock
-    from tray.paths import lock_path
+    from tray.store.lock import FileLock
+    from tray.store.paths import lock_path
 
     cache = tmp_path / "oh-my-claude" / ".usage_cache"
     update_cache(cache, lambda current: {"tray": {"by": "first"}})

@@ -16,8 +16,6 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from tests.http_helpers import RawServer, closed_port, endless_chunked_body, endless_drip, slow_drip
-from tray.client import MAX_BODY, Exchange, fetch_usage_json
-from tray.endpoint import DEFAULT_URL, api_url, parse_retry_after
 from tray.errors import (
     ApiError,
     AuthRejected,
@@ -29,6 +27,8 @@ from tray.errors import (
     ServerError,
     UsageError,
 )
+from tray.sources.client import MAX_BODY, Exchange, fetch_usage_json
+from tray.sources.endpoint import DEFAULT_URL, api_url, parse_retry_after
 
 UA = "claude-code/2.1.97"
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)

@@ -17,14 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import install_credentials
-from tray.credentials import (
-    Credentials,
-    check_usable,
-    credentials_mode_warning,
-    read_credentials,
-    usable_credentials,
-)
-from tray.credentials.keychain import DEFAULT_SECURITY, SERVICE, ask_keychain, resolve_security
+from tray.base.values import replace
 from tray.errors import (
     CredentialsError,
     CredentialsMalformed,
@@ -33,7 +26,14 @@ from tray.errors import (
     SignedOut,
     TokenExpired,
 )
-from tray.record import replace
+from tray.sources.credentials import (
+    Credentials,
+    check_usable,
+    credentials_mode_warning,
+    read_credentials,
+    usable_credentials,
+)
+from tray.sources.credentials.keychain import DEFAULT_SECURITY, SERVICE, ask_keychain, resolve_security
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 YEAR_2100 = datetime(2100, 1, 1, tzinfo=timezone.utc)

@@ -16,19 +16,19 @@ from pathlib import Path
 import pytest
 
 from tests.test_app import StandInIcon
-from tray import cache
-from tray.app import TrayApp
-from tray.app_runner import _autostart_enabled, _label
+from tray.base.timefmt import nearest_minute, to_local
 from tray.cli import main
-from tray.desktop import InstanceLock
-from tray.history import append_reading
-from tray.paths import cache_path
-from tray.quiet import QuietHours
-from tray.report import status_json, status_text
-from tray.state import CachedState
+from tray.desktop.app import TrayApp
+from tray.desktop.edges import InstanceLock
+from tray.desktop.runner import _autostart_enabled, _label
+from tray.model.state import CachedState
+from tray.model.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+from tray.show.quiet import QuietHours
+from tray.show.report import status_json, status_text
 from tray.statusline import main as statusline_main
-from tray.timefmt import nearest_minute, to_local
-from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+from tray.store import cache
+from tray.store.history import append_reading
+from tray.store.paths import cache_path
 
 DATA = Path(__file__).parent / "data"
 UTC1 = timezone(timedelta(hours=1))
@@ -73,7 +73,7 @@ def test_an_hour_later_without_new_readings_there_is_no_projection(tmp_path: Pat
 
 
 def test_a_surprise_reset_is_named_in_the_debug_view_and_the_projection_restarts_there(tmp_path: Path):
-    from tray.view import build_view
+    from tray.show.view import build_view
 
     state = cache.read_state(cache_from(tmp_path, "history_surprise.json"))
     view = build_view(state, SURPRISE_NOW, tz=UTC1, clock_24h=True)

@@ -6,11 +6,11 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from tray import gate
-from tray.cache import read_state, update_state
-from tray.record import replace
-from tray.state import CachedState, GateState, LastError
-from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+from tray.base.values import replace
+from tray.fetching import gate
+from tray.model.state import CachedState, GateState, LastError
+from tray.model.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+from tray.store.cache import read_state, update_state
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 FP = "fp-token-a"

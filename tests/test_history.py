@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tray.history import MIN_SPACING, append_reading
-from tray.projection import project
-from tray.state import HISTORY_LIMIT, state_from_cache
-from tray.usage import FIVE_HOURS, Usage, UsageWindow
+from tray.forecast.projection import project
+from tray.model.state import HISTORY_LIMIT, state_from_cache
+from tray.model.usage import FIVE_HOURS, Usage, UsageWindow
+from tray.store.history import MIN_SPACING, append_reading
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 RESET = START + FIVE_HOURS
@@ -66,7 +66,7 @@ entries = st.lists(st.one_of(
 @settings(max_examples=400, deadline=None)
 @given(entries, entries)
 def test_a_history_read_after_another_reads_as_if_it_were_the_first(first: list, second: list) -> None:
-    from tray import state as state_module
+    from tray.model import state as state_module
 
     state_from_cache({"tray": {"history": first}})  # leaves its readings to be reused
     reused = state_from_cache({"tray": {"history": second}}).history

@@ -2,7 +2,7 @@
 ~0.8 MB of resident memory, and the benchmark holds the tray to 1.25× a bare pystray icon.
 
 Each check runs in a fresh interpreter (this one has pathlib loaded by pytest) that imports what
-`claude-tray run` imports, builds a `TrayApp` on the cache path `run` uses (text from `tray.paths`), and
+`claude-tray run` imports, builds a `TrayApp` on the cache path `run` uses (text from `tray.store.paths`), and
 drives it with a stand-in icon and a fixed clock, against a loopback usage server. A hook on the import
 system records which file asked for pathlib, so a failure names the culprit.
 """
@@ -21,7 +21,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.conftest import ROOT, install_credentials
-from tray.fetch import run_fetch
+from tray.fetching.fetch import run_fetch
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 TRAY = str(ROOT / "tray")
@@ -52,10 +52,11 @@ from datetime import datetime, timedelta
 """ + WATCH + r"""
 
 import PIL.Image, schedule  # noqa: E401,F401 - what the running tray has loaded besides our modules
-import tray.cli, tray.app, tray.app_runner, tray.render, tray.view, tray.notify, tray.fetch  # noqa: E401,F401
-from tray import cache
-from tray.app import TrayApp
-from tray.paths import cache_path_str
+import tray.cli, tray.desktop.app, tray.desktop.runner, tray.show.render  # noqa: E401,F401
+import tray.show.view, tray.show.notify, tray.fetching.fetch  # noqa: E401,F401
+from tray.store import cache
+from tray.desktop.app import TrayApp
+from tray.store.paths import cache_path_str
 
 
 class StandInIcon:
@@ -157,16 +158,17 @@ import json, sys
 
 import logging, subprocess, threading  # noqa: E401,F401 - loaded by the running tray (pystray needs a display)
 import PIL.Image, schedule  # noqa: E401,F401
-import tray.cli, tray.app, tray.app_runner, tray.render, tray.view, tray.notify, tray.fetch  # noqa: E401,F401
-from tray.app_runner import _autostart_enabled
+import tray.cli, tray.desktop.app, tray.desktop.runner, tray.show.render  # noqa: E401,F401
+import tray.show.view, tray.show.notify, tray.fetching.fetch  # noqa: E401,F401
+from tray.desktop.runner import _autostart_enabled
 
 before = set(sys.modules)
 marks = [_autostart_enabled(json.loads(env)) for env in sys.argv[1:]]
 print(json.dumps({"marks": marks, "new": sorted(set(sys.modules) - before), "importers": importers}))
 """
 # All the check may add to the tray: its own small modules.
-CHECK_MODULES = {"tray.autostart", "tray.autostart.base", "tray.autostart.desktop_entry", "tray.autostart.files",
-                 "tray.autostart.linux"}
+CHECK_MODULES = {"tray.desktop.autostart", "tray.desktop.autostart.base", "tray.desktop.autostart.desktop_entry",
+                 "tray.desktop.autostart.files", "tray.desktop.autostart.linux"}
 
 
 def launch_at_login_check(*envs: dict[str, str]) -> dict:
@@ -179,7 +181,7 @@ def launch_at_login_check(*envs: dict[str, str]) -> dict:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the tray's check reads an XDG autostart entry")
 def test_the_start_up_launch_at_login_check_loads_neither_pathlib_nor_anything_heavy(home: Path, tmp_path: Path):
-    from tray.autostart.linux import XdgAutostart
+    from tray.desktop.autostart.linux import XdgAutostart
 
     program = tmp_path / "bin" / "claude-tray"
     program.parent.mkdir()

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tray.notify import AVAILABLE_AGAIN, Notification, due_notifications, mark_sent
-from tray.record import replace
-from tray.state import CachedState, LastError, Reading
-from tray.usage import Usage, parse_usage
+from tray.base.values import replace
+from tray.model.state import CachedState, LastError, Reading
+from tray.model.usage import Usage, parse_usage
+from tray.show.notify import AVAILABLE_AGAIN, Notification, due_notifications, mark_sent
 
 UTC1 = timezone(timedelta(hours=1))
 NOW = datetime(2026, 11, 30, 14, 46, tzinfo=timezone.utc)

@@ -9,13 +9,13 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tray import cache
-from tray.history import append_reading
-from tray.pace import Pace, Paces
-from tray.projection import PERIODS, finish, pace, paces_of, project, projections
-from tray.report import status_json, status_text
-from tray.state import CachedState, state_from_cache, state_to_show
-from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+from tray.forecast.projection import PERIODS, finish, pace, paces_of, project, projections
+from tray.model.pace import Pace, Paces
+from tray.model.state import CachedState, state_from_cache, state_to_show
+from tray.model.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+from tray.show.report import status_json, status_text
+from tray.store import cache
+from tray.store.history import append_reading
 
 START = datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
 

@@ -19,7 +19,7 @@ from PIL import Image
 
 import tray
 from tests.conftest import IN_CI, ROOT, require_tool
-from tray.autostart.desktop_entry import parse_desktop_entry, split_exec
+from tray.desktop.autostart.desktop_entry import parse_desktop_entry, split_exec
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +107,7 @@ def test_the_program_carries_every_linux_tray_backend_and_its_libraries(deb: Pat
     _run(["dpkg-deb", "-x", str(deb), str(tmp_path)])
     listing = _run([sys.executable, "-m", "PyInstaller.utils.cliutils.archive_viewer", "--recursive", "--brief",
                     str(tmp_path / "usr" / "bin" / "claude-tray")]).stdout
-    for name in ("pystray._xorg", "pystray._gtk", "pystray._appindicator", "tray.autostart.linux",
+    for name in ("pystray._xorg", "pystray._gtk", "pystray._appindicator", "tray.desktop.autostart.linux",
                  "gi_typelibs/Gtk-3.0.typelib", "gi_typelibs/AyatanaAppIndicator3-0.1.typelib",
                  "libayatana-appindicator3.so.1"):
         assert name in listing, name
@@ -202,7 +202,7 @@ def test_pip_install_into_a_fresh_venv_gives_a_working_claude_tray(tmp_path: Pat
     located = _run([str(python), "-c", "import tray; print(tray.__file__)"], cwd=tmp_path).stdout
     assert located.startswith(str(venv))  # a real copy, not the checkout
     assert (Path(located).parent / "py.typed").is_file()
-    registered = _run([str(python), "-c", "from tray.autostart.command import launch_command; "
+    registered = _run([str(python), "-c", "from tray.desktop.autostart.command import launch_command; "
                        "print(launch_command(temp_dir='/nonexistent')[0])"], cwd=tmp_path).stdout.strip()
     assert registered == str(script)  # launch at login points at this install's script
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from tray.history import append_reading
-from tray.projection import project, projections, window_points
-from tray.resets import last_reset_event, reset_event
-from tray.state import Reading
-from tray.usage import FIVE_HOURS, Usage, UsageWindow
+from tray.forecast.projection import project, projections, window_points
+from tray.forecast.resets import last_reset_event, reset_event
+from tray.model.state import Reading
+from tray.model.usage import FIVE_HOURS, Usage, UsageWindow
+from tray.store.history import append_reading
 
 START = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 RESET = START + FIVE_HOURS  # the 5-hour window of these traces began at 12:00 and ends at 17:00

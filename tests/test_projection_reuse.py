@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.test_projection import START, after, trace
-from tray.projection import project
-from tray.resets import last_reset_event
-from tray.state import Reading
+from tray.forecast.projection import project
+from tray.forecast.resets import last_reset_event
+from tray.model.state import Reading
 
 
 def fresh(history: tuple[Reading, ...]) -> tuple[Reading, ...]:

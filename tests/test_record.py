@@ -1,4 +1,4 @@
-"""`tray.record` keeps every promise `@dataclass(frozen=True)` makes for the values of this package."""
+"""`tray.base.values` keeps every promise `@dataclass(frozen=True)` makes for the values of this package."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tray import record as rec
+from tray.base import values as rec
 
 
 def _pair():
@@ -101,7 +101,7 @@ def test_a_required_field_after_a_defaulted_one_is_refused() -> None:
 
 
 def test_importing_the_value_model_imports_neither_dataclasses_nor_inspect() -> None:
-    code = ("import sys, tray.state, tray.projection, tray.view, tray.report; "
+    code = ("import sys, tray.model.state, tray.forecast.projection, tray.show.view, tray.show.report; "
             "print(sorted({'dataclasses', 'inspect', 'typing'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
-from tray.look import Look, RingSpec
-from tray.render import OUTER, PANELS, SIZES, THEMES, render_ring, render_to_file
+from tray.show.look import Look, RingSpec
+from tray.show.render import OUTER, PANELS, SIZES, THEMES, render_ring, render_to_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DARK = PANELS["dark"]

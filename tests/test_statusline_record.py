@@ -73,10 +73,11 @@ def test_an_unchanged_report_is_answered_without_datetime_or_the_value_model(hom
     stdin = (fixtures / "cache" / "statusline_stdin.json").read_text()
     env = {"HOME": str(home), "PATH": "/usr/bin:/bin"}
     probe = ("import sys\nfrom tray.cli import main\nmain(['statusline'])\n"
-             "print(sorted({'datetime', 'tray.usage', 'tray.state', 'tray.lock'} & set(sys.modules)))\n")
+             "print(sorted({'datetime', 'tray.model.usage', 'tray.model.state', 'tray.store.lock'}\n"
+             "             & set(sys.modules)))\n")
     first = subprocess.run([sys.executable, "-c", probe], input=stdin, capture_output=True, text=True, env=env,
                            cwd=ROOT, timeout=30)
-    assert first.stdout.splitlines()[0] == "5h:23% 7d:41%" and "tray.lock" in first.stdout  # recorded
+    assert first.stdout.splitlines()[0] == "5h:23% 7d:41%" and "tray.store.lock" in first.stdout  # recorded
     again = subprocess.run([sys.executable, "-c", probe], input=stdin, capture_output=True, text=True, env=env,
                            cwd=ROOT, timeout=30)
     assert again.stdout.splitlines() == ["5h:23% 7d:41%", "[]"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tray.theme import detect_theme
+from tray.desktop.theme import detect_theme
 
 
 def test_the_environment_override_wins_everywhere():

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tray.timeparse import parse_timestamp
-from tray.utctext import utc_micros
+from tray.base.timeparse import parse_timestamp
+from tray.base.utctext import utc_micros
 
 FIVE_UTC = datetime(2026, 11, 30, 5, 0, tzinfo=timezone.utc)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

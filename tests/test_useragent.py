@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tray.useragent import FALLBACK_USER_AGENT, claude_code_user_agent, parse_claude_version
+from tray.sources.useragent import FALLBACK_USER_AGENT, claude_code_user_agent, parse_claude_version
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="stand-in `claude` scripts are POSIX shell")
 

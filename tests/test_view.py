@@ -9,13 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tray import timefmt
-from tray.look import Look
-from tray.record import replace
-from tray.state import CachedState, GateState, LastError
-from tray.timefmt import format_age, format_countdown, locale_uses_24h
-from tray.usage import Usage, parse_usage
-from tray.view import TITLE_LIMIT, build_view
+from tray.base import timefmt
+from tray.base.timefmt import format_age, format_countdown, locale_uses_24h
+from tray.base.values import replace
+from tray.model.state import CachedState, GateState, LastError
+from tray.model.usage import Usage, parse_usage
+from tray.show.look import Look
+from tray.show.view import TITLE_LIMIT, build_view
 
 UTC1 = timezone(timedelta(hours=1))
 FAKE_TOKEN = "sk-ant-oat01-FAKEFAKEFAKEFAKEFAKEFAKE-testonly"

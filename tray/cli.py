@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     from tray.errors import ExitCode, TrayError
 
     if argv[:1] == ["_debug-view"]:  # the tray's "Show debug error" window, in its own process
-        from tray.desktop import debug_view_main
+        from tray.desktop.edges import debug_view_main
 
         return debug_view_main(argv[1] if len(argv) > 1 else PROG, sys.stdin)
     args = _args_without_argparse(argv)
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             args = _parser().parse_args(argv)
         except SystemExit as stop:  # argparse already printed the one-line usage error
             return int(stop.code or 0) and int(ExitCode.USAGE)
-    from tray.timefmt import use_locale_clock
+    from tray.base.timefmt import use_locale_clock
 
     use_locale_clock()
     if getattr(args, "config_dir", None):
@@ -136,17 +136,17 @@ def _now():
 
 
 def _cmd_run(args: argparse.Namespace, env: dict[str, str]) -> int:
-    from tray.app import run_tray
+    from tray.desktop.app import run_tray
 
     return run_tray(env, interval=args.interval, quiet_hours=args.quiet_hours, label=args.label)
 
 
 def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
-    from tray import cache
     from tray.errors import ExitCode
-    from tray.paths import cache_path_str
-    from tray.report import status_json, status_text
-    from tray.state import state_to_show
+    from tray.model.state import state_to_show
+    from tray.show.report import status_json, status_text
+    from tray.store import cache
+    from tray.store.paths import cache_path_str
 
     now = _now()
     state = state_to_show(cache.read_cache(cache_path_str(env)), now)
@@ -163,13 +163,13 @@ def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 
 def _cmd_refresh(args: argparse.Namespace, env: dict[str, str]) -> int:
-    from tray import cache
     from tray.errors import ExitCode
-    from tray.fetch import run_fetch
-    from tray.gate import clamp_interval
-    from tray.paths import cache_path
-    from tray.report import print_exchanges, status_text
-    from tray.settings import env_seconds
+    from tray.fetching.fetch import run_fetch
+    from tray.fetching.gate import clamp_interval
+    from tray.show.report import print_exchanges, status_text
+    from tray.store import cache
+    from tray.store.paths import cache_path
+    from tray.store.settings import env_seconds
 
     now = _now()
     exchanges: list = []
@@ -198,7 +198,7 @@ def _cmd_doctor(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 
 def _cmd_autostart(args: argparse.Namespace, env: dict[str, str]) -> int:
-    from tray.app_runner import autostart_backend
+    from tray.desktop.runner import autostart_backend
     from tray.errors import ExitCode
 
     backend = autostart_backend(env)
@@ -216,7 +216,7 @@ def _cmd_render(args: argparse.Namespace, env: dict[str, str]) -> int:
     from pathlib import Path
 
     from tray.errors import ExitCode, UsageError
-    from tray.look import Look, RingSpec
+    from tray.show.look import Look, RingSpec
 
     try:
         look = Look(args.state)
@@ -226,7 +226,7 @@ def _cmd_render(args: argparse.Namespace, env: dict[str, str]) -> int:
         ) from None
     if not 8 <= args.size <= 1024:
         raise UsageError("The icon size must be between 8 and 1024 pixels.")
-    from tray.render import render_to_file
+    from tray.show.render import render_to_file
 
     spec = RingSpec(
         look=look, outer=args.five_hour, inner=args.seven_day,
@@ -243,8 +243,8 @@ def _cmd_render(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 def _credentials_problem(env: Mapping[str, str], now) -> str | None:
     """The kind of a credentials problem (expired, signed_out, …) or None; never raises."""
-    from tray.credentials import check_usable, read_credentials
     from tray.errors import CredentialsError
+    from tray.sources.credentials import check_usable, read_credentials
 
     try:
         check_usable(read_credentials(env), now)

@@ -8,8 +8,8 @@ import stat
 from collections.abc import Mapping
 from datetime import datetime
 
+from tray.base.values import record
 from tray.errors import CredentialsError, ExitCode, TrayError
-from tray.record import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -48,8 +48,8 @@ def collect_checks(env: Mapping[str, str], *, now: datetime) -> list[Check]:
 
 
 def _credential_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
-    from tray.credentials import check_usable, credentials_mode_warning, read_credentials
-    from tray.paths import credentials_path
+    from tray.sources.credentials import check_usable, credentials_mode_warning, read_credentials
+    from tray.store.paths import credentials_path
 
     path = credentials_path(env)
     checks = []
@@ -84,8 +84,8 @@ def _credential_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
 
 
 def _cache_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
-    from tray import cache
-    from tray.paths import cache_path
+    from tray.store import cache
+    from tray.store.paths import cache_path
 
     path = cache_path(env)
     checks = []
@@ -120,7 +120,7 @@ def _cache_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
 def _endpoint_checks(env: Mapping[str, str]) -> list[Check]:
     if not env.get("CLAUDE_TRAY_API_URL"):
         return []
-    from tray.endpoint import api_url
+    from tray.sources.endpoint import api_url
 
     try:
         return [Check(OK, f"CLAUDE_TRAY_API_URL accepted: {api_url(env)}")]
@@ -130,7 +130,7 @@ def _endpoint_checks(env: Mapping[str, str]) -> list[Check]:
 
 
 def _display_check(env: Mapping[str, str]) -> Check:
-    from tray.backend import detect_backend
+    from tray.desktop.backend import detect_backend
 
     info = detect_backend(env)
     if info.display:
@@ -141,7 +141,7 @@ def _display_check(env: Mapping[str, str]) -> Check:
 
 def _autostart_check(env: Mapping[str, str]) -> Check:
     try:
-        from tray.autostart import get_backend
+        from tray.desktop.autostart import get_backend
 
         status = get_backend(env=env).status()
     except (TrayError, OSError, ImportError) as problem:
@@ -150,7 +150,7 @@ def _autostart_check(env: Mapping[str, str]) -> Check:
 
 
 def _leftover_checks(env: Mapping[str, str]) -> list[Check]:
-    from tray.paths import config_dir
+    from tray.store.paths import config_dir
 
     dotenv = config_dir(env) / ".env"
     try:

@@ -19,15 +19,15 @@ import sys
 import time
 from collections.abc import Mapping  # already loaded with json (re -> functools -> collections)
 
-from tray.utctext import utc_micros, utc_text
+from tray.base.utctext import utc_micros, utc_text
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import datetime
     from typing import IO
 
-    from tray.state import CachedState
-    from tray.usage import Usage, UsageWindow
+    from tray.model.state import CachedState
+    from tray.model.usage import Usage, UsageWindow
 
 MAX_STDIN = 1 << 20
 RECORD_EVERY_S = 60  # unchanged figures are written again (as a fresh confirmation) at most this often
@@ -35,7 +35,7 @@ RECORD_EVERY_S = 60  # unchanged figures are written again (as a fresh confirmat
 
 def usage_from_stdin(payload: object) -> Usage | None:
     """The `rate_limits` object as a partial Usage (5-hour and 7-day only), or None if absent."""
-    from tray.usage import FIVE_HOURS, SEVEN_DAYS, Usage
+    from tray.model.usage import FIVE_HOURS, SEVEN_DAYS, Usage
 
     if not isinstance(payload, Mapping):
         return None
@@ -51,10 +51,10 @@ def usage_from_stdin(payload: object) -> Usage | None:
 
 def record(cache_file, usage: Usage, now: datetime) -> CachedState:
     """Merge the status line's windows into the cache; per-model windows and extra usage are kept."""
-    from tray import cache
-    from tray.history import append_reading
-    from tray.record import replace
-    from tray.usage import Usage
+    from tray.base.values import replace
+    from tray.model.usage import Usage
+    from tray.store import cache
+    from tray.store.history import append_reading
 
     def change(current: CachedState) -> CachedState:
         base = current.usage or Usage()
@@ -76,13 +76,13 @@ def record(cache_file, usage: Usage, now: datetime) -> CachedState:
 
 def format_line(state: CachedState, now: datetime | None = None, *, projection: bool = False) -> str:
     """`5h:47% 7d:21%`; with `projection` (and `now`), `5h:47%→15:40` where a window's limit comes before
-    its reset at this pace (tray.projection; nothing added when it lasts or there is no confidence)."""
+    its reset at this pace (tray.forecast.projection; nothing added when it lasts or there is no confidence)."""
     usage = state.usage
     five = usage.five_hour if usage else None
     seven = usage.seven_day if usage else None
     tails = ["", ""]
     if projection and now is not None:
-        from tray.projection import projections, short_clock
+        from tray.forecast.projection import projections, short_clock
 
         ahead = projections(state.history, now, paces=state.paces)
         for i, window in enumerate((five, seven)):
@@ -96,7 +96,7 @@ def format_line(state: CachedState, now: datetime | None = None, *, projection: 
 def line_from_cache(raw: object) -> str:
     """`format_line(state_from_cache(raw))`, read from the decoded file without building the state.
 
-    The same rule as `tray.state.state_from_cache` for the two figures shown: ours, unless oh-my-claude's
+    The same rule as `tray.model.state.state_from_cache` for the two figures shown: ours, unless oh-my-claude's
     `pro` block is valid and newer than our reading (or ours is absent); when `pro` wins with the same
     whole percentages, the printed line is the same either way.
     """
@@ -136,8 +136,8 @@ def main(
         payload = None
     holds_figures = _may_hold_figures(payload)
     if not projection:
-        from tray.cache import read_cache
-        from tray.paths import cache_path_str
+        from tray.store.cache import read_cache
+        from tray.store.paths import cache_path_str
 
         raw = read_cache(cache_path_str(env))
         now_us = round((now.timestamp() if now is not None else time.time()) * 1_000_000)
@@ -149,21 +149,21 @@ def main(
     usage = usage_from_stdin(payload) if holds_figures else None
     from datetime import datetime, timezone
 
-    from tray.cache import read_cache
     from tray.errors import TrayError
-    from tray.paths import cache_path, cache_path_str
+    from tray.store.cache import read_cache
+    from tray.store.paths import cache_path, cache_path_str
 
     now = now or datetime.now(timezone.utc)
     raw = read_cache(cache_path_str(env))
     if usage is None or _already_recorded(raw, usage, now):  # nothing new to record: the line from the file
-        from tray.state import state_to_show
+        from tray.model.state import state_to_show
 
         stdout.write(format_line(state_to_show(raw, now, projections=projection), now, projection=projection) + "\n")
         return 0
     try:
         state = record(cache_path(env), usage, now)
     except TrayError:
-        from tray.state import CachedState
+        from tray.model.state import CachedState
 
         state = CachedState(usage=usage, fetched_at=now, source="statusline")  # read-only disk: still show it
     stdout.write(format_line(state, now, projection=projection) + "\n")
@@ -220,8 +220,8 @@ def _already_recorded(raw: object, usage: Usage, now: datetime) -> bool:
     300 ms while a reply streams; each write takes the lock and rewrites the whole file."""
     from datetime import timedelta
 
-    from tray.timeparse import parse_timestamp
-    from tray.usage import Usage
+    from tray.base.timeparse import parse_timestamp
+    from tray.model.usage import Usage
 
     section = raw.get("tray") if isinstance(raw, Mapping) else None
     if not isinstance(raw, Mapping) or not isinstance(section, Mapping):
@@ -258,8 +258,8 @@ def _may_hold_figures(payload: object) -> bool:
 
 
 def _window(raw: object, key: str, label: str, period) -> UsageWindow | None:
-    from tray.timeparse import parse_timestamp
-    from tray.usage import UsageWindow
+    from tray.base.timeparse import parse_timestamp
+    from tray.model.usage import UsageWindow
 
     if not isinstance(raw, Mapping):
         return None
@@ -294,7 +294,7 @@ def _stored_percent(window: object) -> float | None:
 
 
 def _number(value: object) -> float | None:
-    """As `tray.usage._number` and `tray.state._percent`: a finite float, or None."""
+    """As `tray.model.usage._number` and `tray.model.state._percent`: a finite float, or None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
@@ -308,7 +308,7 @@ def _later(updated_at: object, fetched_at: object) -> bool:
     updated_us, fetched_us = utc_micros(updated_at), utc_micros(fetched_at)
     if updated_us is not None and fetched_us is not None:  # as our writers and oh-my-claude write them
         return updated_us > fetched_us
-    from tray.timeparse import parse_timestamp
+    from tray.base.timeparse import parse_timestamp
 
     updated, fetched = parse_timestamp(updated_at), parse_timestamp(fetched_at)
     return updated is not None and fetched is not None and updated > fetched

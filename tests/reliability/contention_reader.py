@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tray.cache import read_cache
+from tray.store.cache import read_cache
 
 
 def main(path: Path, done: Path, stop: Path) -> None:

@@ -24,11 +24,12 @@ from pytest_httpserver import HTTPServer
 from tests.conftest import require_tool
 from tests.reliability.conftest import TOKEN_CORE, cache_of, canary_credentials, temp_files, tray_env
 from tests.test_app import StandInIcon, usage_payload
-from tray import cache, statusline
-from tray.app import TrayApp
-from tray.credentials import read_credentials
+from tray import statusline
+from tray.desktop.app import TrayApp
 from tray.errors import CacheError, CredentialsError
-from tray.fetch import run_fetch
+from tray.fetching.fetch import run_fetch
+from tray.sources.credentials import read_credentials
+from tray.store import cache
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 STDIN = '{"rate_limits": {"five_hour": {"used_percentage": 23}, "seven_day": {"used_percentage": 41}}}'
@@ -266,7 +267,7 @@ def test_a_writer_killed_mid_write_leaves_a_temp_file_that_the_next_writer_remov
     before = good_reading(path)
     # A real writer process, SIGKILLed between writing its temp file and renaming it over the cache.
     script = (
-        "import os, signal, sys; from pathlib import Path; from tray import cache; "
+        "import os, signal, sys; from pathlib import Path; from tray.store import cache; "
         "cache.os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL); "
         "cache.update_cache(Path(sys.argv[1]), lambda current: {'tray': {'by': 'killed'}})"
     )

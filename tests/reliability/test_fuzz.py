@@ -21,14 +21,14 @@ from tests.reliability import strategies as gen
 from tests.reliability.conftest import TOKEN, TOKEN_CORE, canary_credentials
 from tests.test_app import StandInIcon
 from tray import statusline
-from tray.app import TrayApp
-from tray.cache import read_cache
-from tray.credentials.model import Credentials, parse_credentials
-from tray.endpoint import MAX_RETRY_AFTER_S, parse_retry_after
+from tray.base.timeparse import parse_timestamp
+from tray.desktop.app import TrayApp
 from tray.errors import BadResponse, CredentialsError
-from tray.state import shared_keys, state_from_cache
-from tray.timeparse import parse_timestamp
-from tray.usage import Usage, parse_usage
+from tray.model.state import shared_keys, state_from_cache
+from tray.model.usage import Usage, parse_usage
+from tray.sources.credentials.model import Credentials, parse_credentials
+from tray.sources.endpoint import MAX_RETRY_AFTER_S, parse_retry_after
+from tray.store.cache import read_cache
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 DEEP = "[" * 100_000  # json.loads raises RecursionError, not ValueError, on nesting this deep

@@ -17,10 +17,11 @@ from pytest_httpserver import HTTPServer
 
 from tests.http_helpers import RawServer, closed_port, endless_chunked_body
 from tests.reliability.conftest import TOKEN_CORE, cache_of, tray_env
-from tray import cache, statusline
-from tray.client import fetch_usage_json
+from tray import statusline
 from tray.errors import BadResponse, NetworkError
-from tray.fetch import run_fetch
+from tray.fetching.fetch import run_fetch
+from tray.sources.client import fetch_usage_json
+from tray.store import cache
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 STDIN = '{"rate_limits": {"five_hour": {"used_percentage": 23}, "seven_day": {"used_percentage": 41}}}'

@@ -14,8 +14,8 @@ from werkzeug import Request, Response
 from tests.reliability.conftest import RECORDED, TOKEN, cache_of, tray_env
 from tests.test_app import StandInIcon, usage_payload
 from tray import statusline
-from tray.app import TrayApp
-from tray.gate import DEFAULT_INTERVAL_S, MIN_INTERVAL_S, RATE_LIMIT_DEFAULT_S
+from tray.desktop.app import TrayApp
+from tray.fetching.gate import DEFAULT_INTERVAL_S, MIN_INTERVAL_S, RATE_LIMIT_DEFAULT_S
 
 DAY = datetime(2026, 11, 30, 0, 0, tzinfo=timezone.utc)
 # The recorded run lives a whole day; CI the same script compressed into 6 hours (every cache read

@@ -20,13 +20,13 @@ from pytest_httpserver import HTTPServer
 from tests.http_helpers import closed_port
 from tests.reliability.conftest import TOKEN, TOKEN_CORE, cache_of, canary_credentials, tray_env
 from tests.test_app import StandInIcon
-from tray.app import TrayApp
-from tray.cache import read_state
 from tray.cli import main
+from tray.desktop.app import TrayApp
 from tray.errors import TrayError
-from tray.fetch import run_fetch
-from tray.notify import due_notifications
-from tray.view import build_view
+from tray.fetching.fetch import run_fetch
+from tray.show.notify import due_notifications
+from tray.show.view import build_view
+from tray.store.cache import read_state
 
 ECHO = f"Invalid bearer token {TOKEN}"
 # name -> (status, body, headers): every answer the server can give, several of them echoing the token.

@@ -22,7 +22,7 @@ from tests.conftest import require_tool
 from tests.reliability.conftest import RECORDED, TOKEN_CORE, cache_of, temp_files
 from tests.test_app import usage_payload
 from tray import statusline
-from tray.cache import read_state
+from tray.store.cache import read_state
 
 
 def cache_usage(path: Path):

@@ -1,0 +1,312 @@
+"""The tray: a minute tick that redraws from the cache and fetches through the gate on a worker thread.
+
+Thread rules: `Icon.run()` owns the main thread (required on macOS). The tick runs on the scheduler
+thread and only reads the cache, renders and hands pystray a new image when the picture changed; the
+network is touched only by the worker thread, so the UI never waits on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+
+from tray.base.values import replace
+from tray.errors import TrayError
+from tray.show.look import RingSpec
+from tray.show.view import MenuView, build_view
+from tray.store import cache
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path  # never at run time: the running tray keeps pathlib out of its memory (issue 6)
+    from typing import Any
+
+log = logging.getLogger("claude-tray")
+
+ICON_SIZE = 64
+QUIT_DEADLINE_S = 2.0
+XORG_BACKGROUND = {"dark": (40, 40, 40), "light": (236, 236, 236)}
+
+
+def make_clock(env: Mapping[str, str]) -> Callable[[], datetime]:
+    """The wall clock, or one sped up by CLAUDE_TRAY_TIME_SCALE (soak tests run a week in minutes)."""
+    try:
+        scale = float(env.get("CLAUDE_TRAY_TIME_SCALE", "") or 1.0)
+    except ValueError:
+        scale = 1.0
+    if scale == 1.0:
+        return lambda: datetime.now(timezone.utc)
+    start = datetime.now(timezone.utc)
+    return lambda: start + (datetime.now(timezone.utc) - start) * scale
+
+
+PACE_STEPS = 200  # a 64 px ring is ~190 px round: finer pace steps would redraw identical pictures
+
+
+def quantized(ring: RingSpec) -> RingSpec:
+    """The ring as it can be seen: pace ticks snapped to what a pixel shows, so an unchanged picture is not resent."""
+
+    def snap(pace: float | None) -> float | None:
+        return None if pace is None else round(pace * PACE_STEPS) / PACE_STEPS
+
+    return replace(ring, outer_pace=snap(ring.outer_pace), inner_pace=snap(ring.inner_pace))
+
+
+class TrayApp:
+    """Everything the tray does, given an `icon` object with pystray's interface (tests pass a stand-in)."""
+
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str],
+        cache_file: Path | str,
+        base_interval: float,
+        clock: Callable[[], datetime],
+        label: str | None = None,
+        quiet_hours: Any = None,
+        theme: str = "dark",
+        opaque: bool = False,
+        exit_process: Callable[[int], Any] = os._exit,
+    ) -> None:
+        self.env = env
+        self.cache_file = cache_file
+        self.base_interval = base_interval
+        self.clock = clock
+        self.label = label
+        self.quiet_hours = quiet_hours
+        self.theme = theme
+        self.opaque = opaque
+        self.exit_process = exit_process
+        self.icon: Any = None
+        self.view: MenuView | None = None
+        self._ring: RingSpec | None = None
+        self._jobs: queue.Queue[bool] = queue.Queue()
+        self._pending = threading.Event()
+        self._write_lock = threading.Lock()
+        self.ui_lock = threading.Lock()  # xorg updates the X connection from the calling thread: one at a time
+        self.stopping = threading.Event()
+        self.autostart_enabled = False
+        self.tick_started: float | None = None  # time.monotonic() of the tick in progress (the watchdog reads it)
+
+    # --- the tick -------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Redraw from the cache and ask the worker for a fetch; never touches the network itself."""
+        if self.stopping.is_set():
+            return
+        self.tick_started = time.monotonic()
+        try:
+            self.redraw()
+        finally:
+            self.tick_started = None
+        if not self._pending.is_set():
+            self._pending.set()
+            self._jobs.put(False)
+
+    def redraw(self) -> MenuView:
+        now = self.clock()
+        state = cache.read_state(self.cache_file)  # whole: the notifications look back through the history
+        view = build_view(state, now, credentials_problem=self._credentials_problem(now), label=self.label,
+                          debug=False)
+        self._push(view)
+        self._announce(state, view, now)
+        return view
+
+    def debug_text(self) -> str:
+        """The "Show debug error" text as of now, from the whole cache (the history names the last reset)."""
+        from tray.show.debugtext import debug_text
+
+        now = self.clock()
+        return debug_text(cache.read_state(self.cache_file), now, credentials_problem=self._credentials_problem(now))
+
+    def _push(self, view: MenuView) -> None:
+        with self.ui_lock:
+            self._push_locked(view)
+
+    def _push_locked(self, view: MenuView) -> None:
+        icon, previous = self.icon, self.view
+        self.view = view
+        if icon is None or self.stopping.is_set():
+            return
+        ring = quantized(view.ring)
+        if ring != self._ring:  # setting icon.icon costs a dock request (and a temp file on gtk)
+            icon.icon = self.image_for(ring)
+            self._ring = ring
+        if previous is None or view.title != previous.title:
+            icon.title = view.title
+        if previous is None or (view.lines, view.status_line) != (previous.lines, previous.status_line):
+            icon.update_menu()
+
+    def image_for(self, ring: RingSpec) -> Any:
+        from tray.show.render import render_ring
+
+        background = XORG_BACKGROUND[self.theme] if self.opaque else None
+        return render_ring(ring, ICON_SIZE, theme=self.theme, background=background)
+
+    def _credentials_problem(self, now: datetime) -> str | None:
+        from tray.errors import CredentialsError
+        from tray.sources.credentials import check_usable, read_credentials
+
+        try:
+            check_usable(read_credentials(self.env), now)
+        except CredentialsError as problem:
+            return problem.kind
+        return None
+
+    # --- notifications --------------------------------------------------------------------
+    def _announce(self, state: Any, view: MenuView, now: datetime) -> None:
+        if self.icon is None:  # the first redraw happens before the icon exists: announce at the next one
+            return
+        from tray.show.notify import due_notifications, mark_sent  # not before: the first picture needs none of it
+
+        due = due_notifications(state, now)
+        if not due:
+            return
+        if getattr(self.icon, "HAS_NOTIFICATION", False) and not self._quiet(now):
+            for note in due:
+                self.notify(note.message, note.title)
+
+        def remember(current: Any) -> Any:
+            return replace(current, notified=mark_sent(current.notified, due, now))
+
+        self._write(remember, now)
+
+    def _quiet(self, now: datetime) -> bool:
+        return bool(self.quiet_hours and self.quiet_hours.contains(now.astimezone()))
+
+    def notify(self, message: str, title: str | None = None) -> None:
+        try:
+            self.icon.notify(message, title)
+        except Exception as error:  # no notification daemon: the menu still says it all
+            log.info("notification not shown: %s", type(error).__name__)
+
+    # --- the worker -----------------------------------------------------------------------
+    def worker(self) -> None:
+        """Runs fetches one at a time, off the UI thread."""
+        while not self.stopping.is_set():
+            manual = self._jobs.get()
+            if manual is None:
+                return
+            self._pending.clear()
+            self.fetch(manual=manual)
+
+    def fetch(self, *, manual: bool) -> None:
+        from tray.fetching.fetch import run_fetch
+
+        now = self.clock()
+        try:
+            with self._write_lock:
+                outcome = run_fetch(self.cache_file, now, env=self.env, manual=manual,
+                                    base_interval=self.base_interval)
+        except TrayError as error:
+            log.warning("fetch failed: %s", error)
+            if manual:
+                self.notify(str(error), "Claude usage")
+            return
+        except Exception:  # a bug: keep the tray alive, leave the trace in the log
+            log.exception("unexpected error during fetch")
+            return
+        if outcome.fetched or manual:
+            self.redraw()
+        if manual:
+            self.notify(self.view.status_line if self.view else outcome.message, "Claude usage")
+
+    def _write(self, change: Callable[[Any], Any], now: datetime) -> None:
+        try:
+            with self._write_lock:
+                cache.update_state(self.cache_file, change, now=now)
+        except TrayError as error:
+            log.warning("cache not written: %s", error)
+
+    # --- menu actions ---------------------------------------------------------------------
+    def on_refresh(self) -> None:
+        self._jobs.put(True)
+
+    def on_open_settings(self) -> None:
+        from tray.desktop.edges import USAGE_SETTINGS_URL, open_url
+
+        threading.Thread(target=open_url, args=(USAGE_SETTINGS_URL,), daemon=True).start()
+
+    def on_debug(self) -> None:
+        from tray.desktop.edges import show_text_in_viewer, show_text_window
+
+        text = self.debug_text()
+
+        def show() -> None:
+            if not show_text_window("claude-tray: debug", text) and not show_text_in_viewer(text):
+                self.notify(text[:250], "Claude usage: last error")
+
+        threading.Thread(target=show, daemon=True).start()
+
+    def on_autostart(self) -> None:
+        from tray.desktop.runner import autostart_backend
+
+        try:
+            backend = autostart_backend(self.env)
+            # Ask the system, not the check mark: the user may have changed it elsewhere since start-up.
+            message = backend.disable() if backend.status().enabled else backend.enable()
+            self.autostart_enabled = backend.status().enabled
+        except (TrayError, OSError) as error:
+            message = str(error)
+        self.notify(message, "Launch at login")
+        if self.icon is not None:
+            self.icon.update_menu()
+
+    def quit(self) -> None:
+        """End within QUIT_DEADLINE_S whatever the backend does (xorg's run() sometimes never returns)."""
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        self._jobs.put(None)  # type: ignore[arg-type]
+
+        def hard_exit() -> None:
+            self._write_lock.acquire(timeout=QUIT_DEADLINE_S / 2)  # never cut a cache write in half
+            self.exit_process(0)
+
+        timer = threading.Timer(QUIT_DEADLINE_S * 0.75, hard_exit)
+        timer.daemon = True
+        timer.start()
+        if self.icon is not None:
+            got = self.ui_lock.acquire(timeout=QUIT_DEADLINE_S / 4)  # no icon update half-done while stopping
+            if got:
+                self.ui_lock.release()
+            try:
+                self.icon.stop()
+            except Exception as error:  # gtk raises a GError without a notification daemon
+                log.debug("stop: %s", type(error).__name__)
+
+    def wait_for_writes(self, timeout: float = QUIT_DEADLINE_S / 2) -> None:
+        """Let a cache write in flight finish before the process ends (no temp file left behind)."""
+        if self._write_lock.acquire(timeout=timeout):
+            self._write_lock.release()
+
+    def menu_items(self, pystray: Any) -> Any:
+        Item, Menu = pystray.MenuItem, pystray.Menu
+
+        def items() -> Any:
+            view = self.view
+            lines = (*view.lines, view.status_line) if view else ("Reading…",)
+            for line in lines:
+                yield Item(line, None, enabled=False)
+            yield Menu.SEPARATOR
+            yield Item("Refresh now", lambda: self.on_refresh(), default=True)
+            yield Item("Open claude.ai usage settings", lambda: self.on_open_settings())
+            yield Item("Show debug error", lambda: self.on_debug())
+            yield Item("Launch at login", lambda: self.on_autostart(), checked=lambda _: self.autostart_enabled)
+            yield Menu.SEPARATOR
+            yield Item("Quit", lambda: self.quit())
+
+        return Menu(items)
+
+
+def run_tray(
+    env: Mapping[str, str], *, interval: float | None = None, quiet_hours: str | None = None,
+    label: str | None = None,
+) -> int:
+    from tray.desktop.runner import run
+
+    return run(env, interval=interval, quiet_hours=quiet_hours, label=label)

@@ -1,0 +1,163 @@
+"""One fetch cycle: gate → credentials → client → parse → cache (SPEC §4).
+
+Used by the tray's worker thread and by `claude-tray refresh`. The HTTP client (and so `requests`) is
+imported only when a request is really about to be made.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from datetime import datetime
+
+from tray.base.redact import redact
+from tray.base.values import record, replace
+from tray.errors import ApiError, CredentialsError, RateLimited, TrayError
+from tray.fetching import gate
+from tray.model.state import CachedState, LastError
+from tray.store import cache
+from tray.store.history import append_reading, figures
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pathlib import Path  # never at run time: the tray's worker runs this module (issue 6)
+
+BODY_EXCERPT_CHARS = 400
+
+
+@record
+class FetchOutcome:
+    """What one cycle did: `fetched` is True only when a request was sent."""
+
+    fetched: bool
+    state: CachedState
+    message: str
+    error: TrayError | None = None
+
+
+class _NotAllowed(Exception):
+    def __init__(self, state: CachedState, reason: str) -> None:
+        super().__init__(reason)
+        self.state = state
+        self.reason = reason
+
+
+def run_fetch(
+    cache_file: Path | str,
+    now: datetime,
+    *,
+    env: Mapping[str, str],
+    base_interval: float = gate.DEFAULT_INTERVAL_S,
+    manual: bool = False,
+    rng: random.Random | None = None,
+    exchanges: list | None = None,
+    verify: bool | str = True,
+) -> FetchOutcome:
+    """Fetch if the shared gate allows it (or the user asked), record the result in the cache."""
+    from tray.sources.credentials import check_usable, read_credentials
+
+    rng = rng or random.Random()
+    state = cache.read_state(cache_file)
+    try:
+        creds = read_credentials(env)
+        check_usable(creds, now)
+    except CredentialsError as problem:
+        return _record_credentials_problem(cache_file, state, problem, now, manual=manual)
+
+    fingerprint = creds.fingerprint()
+    decision = gate.decide(state, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual)
+    if not decision.allowed:
+        return FetchOutcome(False, state, decision.reason)
+
+    from tray.sources.endpoint import api_url
+
+    url = api_url(env)  # a refused CLAUDE_TRAY_API_URL fails here, before the gate is claimed
+
+    # Claim the attempt under the lock, so two trays and a `refresh` that woke together send one request.
+    def claim(current: CachedState) -> CachedState:
+        again = gate.decide(current, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual)
+        if not again.allowed:
+            raise _NotAllowed(current, again.reason)
+        started = gate.attempt_started(current.gate, now, manual=manual)
+        return replace(current, gate=started, plan=creds.subscription_type or current.plan)
+
+    try:
+        cache.update_state(cache_file, claim, now=now)
+    except _NotAllowed as refused:
+        return FetchOutcome(False, refused.state, refused.reason)
+
+    from tray.model.usage import parse_usage
+    from tray.sources.client import fetch_usage_json
+    from tray.sources.useragent import claude_code_user_agent
+
+    try:
+        payload = fetch_usage_json(
+            creds.access_token,
+            url=url,
+            user_agent=claude_code_user_agent(env=env),
+            exchanges=exchanges,
+            verify=verify,
+            now=now,
+        )
+        usage = parse_usage(payload)
+    except ApiError as failure:
+        retry_after = failure.retry_after if isinstance(failure, RateLimited) else None
+        error, kind, raised = _last_error(failure, now, secrets=(creds.access_token,)), failure.kind, failure
+
+        def record_failure(current: CachedState) -> CachedState:
+            return replace(
+                current,
+                last_error=error,
+                gate=gate.after_failure(
+                    current.gate, now, kind=kind, retry_after=retry_after,
+                    token_fingerprint=fingerprint, rng=rng, manual=manual,
+                ),
+            )
+
+        saved = cache.update_state(cache_file, record_failure, now=now)
+        return FetchOutcome(True, saved, error.message, raised)
+
+    def record_success(current: CachedState) -> CachedState:
+        changed = figures(current.usage) != figures(usage)
+        return replace(
+            current,
+            usage=usage,
+            fetched_at=now,
+            source="api",
+            plan=creds.subscription_type or current.plan,
+            last_error=None,
+            gate=gate.after_success(current.gate, now, changed=changed, base_interval=base_interval, manual=manual),
+            history=append_reading(current.history, usage, now),
+        )
+
+    saved = cache.update_state(cache_file, record_success, now=now)
+    return FetchOutcome(True, saved, "Fetched fresh usage from Anthropic.")
+
+
+def _record_credentials_problem(
+    cache_file: Path | str, state: CachedState, problem: CredentialsError, now: datetime, *, manual: bool
+) -> FetchOutcome:
+    # The same problem every minute is written once: the tray's tick must not rewrite the cache for nothing.
+    last = state.last_error
+    if last is not None and last.kind == problem.kind and not manual:
+        return FetchOutcome(False, state, str(problem), problem)
+    error = LastError(at=now, kind=problem.kind, message=redact(str(problem)))
+
+    def record(current: CachedState) -> CachedState:
+        return replace(current, last_error=error)
+
+    try:
+        saved = cache.update_state(cache_file, record, now=now)
+    except TrayError:
+        saved = state
+    return FetchOutcome(False, saved, str(problem), problem)
+
+
+def _last_error(failure: ApiError, now: datetime, *, secrets: tuple[str, ...]) -> LastError:
+    return LastError(
+        at=now,
+        kind=failure.kind,
+        message=redact(str(failure), secrets),
+        status=failure.status,
+        body_excerpt=redact(failure.body_excerpt or "", secrets)[:BODY_EXCERPT_CHARS],
+    )

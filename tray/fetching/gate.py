@@ -1,0 +1,234 @@
+"""The fetch gate: may this process ask the usage endpoint now? (SPEC §4). Pure, standard library only.
+
+The gate's state lives in the shared cache (`CachedState.gate`), so every tray, `refresh` and status
+line obeys one gate: whoever fetched last, the others wait. Takes values and `now`, returns values.
+
+The way a caller uses it, under the cache lock: `decide` -> if allowed, `attempt_started` (written at
+once, so another process deciding meanwhile sees the claim) -> fetch outside the lock -> under the lock
+again, `after_success` or `after_failure`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import datetime, timedelta
+
+from tray.base.values import record, replace
+from tray.model.state import CachedState, GateState
+
+MIN_INTERVAL_S = 30  # polling every 10–30 s earns permanent 429s (PEERS.md)
+DEFAULT_INTERVAL_S = 60
+MAX_STRETCH_S = 300
+STRETCH_AFTER = 5
+MANUAL_MIN_GAP_S = 10
+RATE_LIMIT_DEFAULT_S = 300
+RATE_LIMIT_MAX_S = 1800
+BACKOFF_BASE_S = 60
+BACKOFF_MAX_S = 900
+RATE_LIMIT_JITTER = 0.05  # added on top only, so a wait is never shorter than Retry-After
+CLAIM_S = MIN_INTERVAL_S  # how long an attempt in flight holds off the other processes
+
+AUTH_KINDS = frozenset({"auth", "scope", "expired", "signed_out", "no_credentials", "malformed"})
+_MAX_STEP = 30  # 2**30 minutes is past every cap; keeps the stored number small
+_MAX_UNCHANGED = 100  # state.py reads counts above 1000 as 0, which would snap the interval back
+_ERROR_WORDS = {
+    "network": "a network error",
+    "server": "a server error",
+    "bad_response": "an unreadable response",
+}
+
+
+@record
+class Decision:
+    allowed: bool
+    reason: str  # a sentence fragment for the status line and `refresh`, e.g. "rate limited until 14:05"
+    not_before: datetime | None = None  # the earliest moment asking again can change the answer
+
+
+def clamp_interval(seconds: float | None) -> float:
+    """The poll interval asked for (flag, environment), made safe: default 60 s, never below 30 s."""
+    if seconds is None or isinstance(seconds, bool):
+        return float(DEFAULT_INTERVAL_S)
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError):
+        return float(DEFAULT_INTERVAL_S)
+    if not math.isfinite(value):
+        return float(DEFAULT_INTERVAL_S)
+    return max(float(MIN_INTERVAL_S), value)
+
+
+def interval_for(gate: GateState, base_interval: float) -> float:
+    """The interval now in force: the base, doubled per unchanged fetch after `STRETCH_AFTER` of them,
+    up to 5 minutes (or the base, if someone asked for more)."""
+    base = clamp_interval(base_interval)
+    if gate.unchanged_count < STRETCH_AFTER:
+        return base
+    doublings = min(gate.unchanged_count - STRETCH_AFTER + 1, 16)
+    return max(base, min(float(MAX_STRETCH_S), base * 2**doublings))
+
+
+def decide(
+    state: CachedState,
+    now: datetime,
+    *,
+    base_interval: float,
+    token_fingerprint: str | None,
+    manual: bool = False,
+) -> Decision:
+    """Whether to fetch now. The caller has already checked that an unexpired token exists."""
+    gate = state.gate
+    if manual:
+        return _decide_manual(gate, now)
+
+    if gate.reason == "auth" and gate.blocked_token == token_fingerprint:
+        return Decision(False, "credentials were refused; waiting for Claude Code to sign in again", None)
+
+    interval = interval_for(gate, base_interval)
+    waits: list[tuple[datetime, str]] = []
+    until = gate.next_fetch_at
+    if until is not None and until > now and not _clock_went_back(gate, now, interval):
+        waits.append((until, _waiting_because(state, until)))
+    if state.fetched_at is not None:
+        age = (now - state.fetched_at).total_seconds()
+        # A reading from "the future" by more than an interval means the clock jumped back: not fresh.
+        if -interval <= age < interval:
+            fresh_until = state.fetched_at + timedelta(seconds=interval)
+            waits.append((fresh_until, f"fresh reading ({max(0, int(age))} s old)"))
+    if waits:
+        not_before = max(at for at, _ in waits)
+        return Decision(False, waits[0][1], not_before)
+
+    if state.fetched_at is None:
+        return Decision(True, "no reading yet", None)
+    return Decision(True, f"reading is {_age_words(now - state.fetched_at)} old", None)
+
+
+def attempt_started(gate: GateState, now: datetime, *, manual: bool) -> GateState:
+    """Record an attempt, and hold the others off for `CLAIM_S` while it is in flight."""
+    claim = now + timedelta(seconds=CLAIM_S)
+    next_fetch_at = claim if gate.next_fetch_at is None or gate.next_fetch_at < claim else gate.next_fetch_at
+    return replace(
+        gate,
+        next_fetch_at=next_fetch_at,
+        last_attempt_at=now,
+        last_manual_at=now if manual else gate.last_manual_at,
+    )
+
+
+def after_success(
+    gate: GateState, now: datetime, *, changed: bool, base_interval: float, manual: bool = False
+) -> GateState:
+    """A good reading arrived: clear every wait; stretch the interval while readings stay the same."""
+    unchanged = 0 if changed or manual else min(gate.unchanged_count + 1, _MAX_UNCHANGED)
+    cleared = replace(
+        gate,
+        next_fetch_at=None,  # the reading's own age (fetched_at) spaces the next fetch
+        reason="",
+        backoff_step=0,
+        unchanged_count=unchanged,
+        blocked_token=None,
+        last_attempt_at=gate.last_attempt_at or now,
+    )
+    return replace(cleared, interval_s=interval_for(cleared, base_interval))
+
+
+def after_failure(
+    gate: GateState,
+    now: datetime,
+    *,
+    kind: str,
+    retry_after: float | None,
+    token_fingerprint: str | None,
+    rng: random.Random,
+    manual: bool = False,
+) -> GateState:
+    """A failed attempt of `kind` (an errors.TrayError.kind): how long everyone waits now."""
+    base = replace(
+        gate,
+        last_attempt_at=gate.last_attempt_at or now,
+        unchanged_count=0 if manual else gate.unchanged_count,
+    )
+    if kind in AUTH_KINDS:
+        # Retrying a refused token never helps; Claude Code's next refresh brings a new fingerprint.
+        return replace(
+            base, next_fetch_at=None, reason="auth", backoff_step=0, blocked_token=token_fingerprint
+        )
+    if kind == "rate_limited":
+        step = min(gate.backoff_step + 1, _MAX_STEP) if gate.reason == "rate_limited" else 1
+        wait = rate_limit_wait(step, retry_after, rng)
+        reason = "rate_limited"
+    else:  # server, network, bad_response, and anything new: back off the same way
+        step = min(gate.backoff_step + 1, _MAX_STEP) if gate.reason == "backoff" else 1
+        wait = backoff_wait(step, rng)
+        reason = "backoff"
+    until = now + timedelta(seconds=wait)
+    return replace(base, next_fetch_at=until, reason=reason, backoff_step=step, blocked_token=None)
+
+
+def rate_limit_wait(step: int, retry_after: float | None, rng: random.Random) -> float:
+    """Seconds to wait after the `step`-th 429 in a row.
+
+    Retry-After when positive (PEERS.md: `retry-after: 0` must not be trusted), else 5 minutes; doubled
+    per repeated 429 up to 30 minutes, plus a few percent of jitter so trays sharing a token spread out.
+    A Retry-After beyond 30 minutes is capped there: one request per half hour cannot harm the account,
+    while a bogus header must not silence the tray for a day.
+    """
+    honoured = 0.0
+    if retry_after is not None and math.isfinite(retry_after) and retry_after > 0:
+        honoured = float(retry_after)
+    first = honoured if honoured > 0 else float(RATE_LIMIT_DEFAULT_S)
+    wait = min(float(RATE_LIMIT_MAX_S), max(first * 2 ** (max(step, 1) - 1), honoured))
+    return wait * (1.0 + rng.uniform(0.0, RATE_LIMIT_JITTER))
+
+
+def backoff_wait(step: int, rng: random.Random) -> float:
+    """Full jitter (uniform up to a ceiling that doubles from 60 s to 15 min), never below 30 s."""
+    ceiling = min(float(BACKOFF_MAX_S), BACKOFF_BASE_S * 2.0 ** (max(step, 1) - 1))
+    return max(float(MIN_INTERVAL_S), rng.uniform(0.0, ceiling))
+
+
+def _decide_manual(gate: GateState, now: datetime) -> Decision:
+    if gate.last_manual_at is not None:
+        since = (now - gate.last_manual_at).total_seconds()
+        # A negative gap means the clock went back; that must not block the button.
+        if 0 <= since < MANUAL_MIN_GAP_S:
+            return Decision(
+                False,
+                f"refreshed {int(since)} s ago; try again in a few seconds",
+                gate.last_manual_at + timedelta(seconds=MANUAL_MIN_GAP_S),
+            )
+    return Decision(True, "manual refresh", None)
+
+
+def _clock_went_back(gate: GateState, now: datetime, interval: float) -> bool:
+    """True when the gate's times lie further ahead than any wait we ever set: the clock jumped back
+    (suspend/resume, a fixed RTC), and honouring them would block fetching for hours."""
+    longest = timedelta(seconds=max(float(RATE_LIMIT_MAX_S), interval) * (1.0 + RATE_LIMIT_JITTER) + CLAIM_S)
+    if gate.next_fetch_at is not None and gate.next_fetch_at - now > longest:
+        return True
+    return gate.last_attempt_at is not None and gate.last_attempt_at - now > longest
+
+
+def _waiting_because(state: CachedState, until: datetime) -> str:
+    gate, error = state.gate, state.last_error
+    # A wait set by a failure that an attempt has since followed is that attempt's claim, not the failure's.
+    if gate.last_attempt_at is not None and error is not None and error.at < gate.last_attempt_at:
+        return "another refresh is in progress"
+    if gate.reason == "rate_limited":
+        return f"rate limited until {until.astimezone().strftime('%H:%M')}"
+    if gate.reason == "backoff":
+        kind = state.last_error.kind if state.last_error else ""
+        what = _ERROR_WORDS.get(kind, "an error")
+        return f"backing off after {what} until {until.astimezone().strftime('%H:%M')}"
+    return "another refresh is in progress"
+
+
+def _age_words(age: timedelta) -> str:
+    seconds = max(0, int(age.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h"

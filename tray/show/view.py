@@ -1,0 +1,315 @@
+"""What the tray shows, as plain values: cached state + `now` -> tooltip, menu lines, ring spec (SPEC §5).
+
+Pure and standard-library only: no pystray, no files, no clock. The figures of the last good reading stay
+visible in every look; the look and the status line say how far to trust them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from datetime import datetime, timedelta, tzinfo
+
+from tray.base.timefmt import (
+    format_age,
+    format_clock,
+    format_coarse,
+    format_countdown,
+    format_weekday_clock,
+    locale_uses_24h,
+    nearest_minute,
+    to_local,
+)
+from tray.base.values import record
+from tray.forecast.projection import pace_phrase, projections
+from tray.model.pace import Paces
+from tray.model.state import CachedState, Reading
+from tray.model.usage import ExtraUsage, Usage, UsageWindow
+from tray.show.look import Look, RingSpec
+
+TITLE_LIMIT = 127  # Windows truncates tray titles at 128 characters including the terminator
+PACE_MARGIN = 0.10  # usage this far ahead of elapsed time is worth a warning tick
+_LABEL_LIMIT = 32
+_PLANS = {"pro": "Pro", "max": "Max", "team": "Team", "enterprise": "Enterprise", "free": "Free"}
+_CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+STALE_AFTER = timedelta(minutes=10)
+_SIGNED_OUT_KINDS = frozenset({"signed_out", "no_credentials", "malformed"})
+_REFUSED_KINDS = frozenset({"auth", "expired", "scope"})
+_OFFLINE_KINDS = frozenset({"network", "server", "bad_response"})
+_SIGNED_OUT_WORDS = {
+    "signed_out": "Signed out — run `claude` to sign in",
+    "no_credentials": "No Claude Code sign-in found — run `claude` to sign in",
+    "malformed": "Claude Code's credentials are unreadable — run `claude` to sign in again",
+}
+_REFUSED_WORDS = {
+    "expired": ("Token expired — run `claude` once to refresh", "token expired"),
+    "auth": ("Token refused (HTTP 401) — run `claude` once to refresh", "token refused"),
+    # A `claude setup-token` token carries only user:inference; the usage endpoint wants user:profile.
+    "scope": ("Token lacks the user:profile scope — sign in with `claude` (not a setup token)", "scope missing"),
+}
+
+
+@record
+class Status:
+    look: Look
+    line: str  # the menu's status line
+    short: str  # the tooltip's state suffix, "" when all is well
+
+
+@record
+class MenuView:
+    title: str  # tooltip, at most TITLE_LIMIT characters
+    lines: tuple[str, ...]  # informational (disabled) menu lines, in order
+    look: Look
+    ring: RingSpec
+    status_line: str
+    debug_text: str  # redacted; "No error recorded." first when there is no error
+
+
+def build_view(
+    state: CachedState,
+    now: datetime,
+    *,
+    tz: tzinfo | None = None,
+    clock_24h: bool | None = None,
+    stale_after: timedelta = STALE_AFTER,
+    credentials_problem: str | None = None,
+    label: str | None = None,
+    credentials_warning: str | None = None,
+    debug: bool = True,
+) -> MenuView:
+    """Everything the menu, tooltip and icon show for `state` at `now`, in `tz` (None: the system's zone).
+
+    `credentials_problem` is the kind of a live credentials check (`signed_out`, `no_credentials`, `expired`,
+    `scope`, …); `label` names the account when several are watched; `credentials_warning` is a sentence for
+    the debug text (e.g. the credentials file is readable by others). `debug=False` leaves the debug text
+    empty: the tray writes it when "Show debug error" is chosen, not every minute.
+    """
+    from tray.show.debugtext import debug_text  # the tray's "Show debug error"; `status` never needs it
+
+    clock = locale_uses_24h() if clock_24h is None else clock_24h
+    status = assess(state, now, tz=tz, clock_24h=clock, stale_after=stale_after,
+                    credentials_problem=credentials_problem)
+    name = _clean_label(label)
+    usage = state.usage
+    return MenuView(
+        title=_title(usage, status, name),
+        lines=menu_lines(state, now, tz=tz, clock_24h=clock, label=label),
+        look=status.look,
+        ring=ring_spec(usage, now, status.look),
+        status_line=status.line,
+        debug_text=debug_text(state, now, tz=tz, credentials_problem=credentials_problem,
+                              credentials_warning=credentials_warning) if debug else "",
+    )
+
+
+def menu_lines(
+    state: CachedState, now: datetime, *, tz: tzinfo | None, clock_24h: bool, label: str | None = None
+) -> tuple[str, ...]:
+    """The menu's informational lines: the plan (and account), then `usage_lines`."""
+    lines: list[str] = []
+    plan = _plan_line(state.plan, _clean_label(label))
+    if plan:
+        lines.append(plan)
+    if state.usage is not None:
+        lines.extend(usage_lines(state.usage, now, tz=tz, clock_24h=clock_24h, history=state.history,
+                                 paces=state.paces))
+    return tuple(lines)
+
+
+def assess(
+    state: CachedState,
+    now: datetime,
+    *,
+    tz: tzinfo | None = None,
+    clock_24h: bool = True,
+    stale_after: timedelta = STALE_AFTER,
+    credentials_problem: str | None = None,
+) -> Status:
+    """The look and status line, by priority: signed out, refused token, rate limited, offline, stale, ok."""
+    usage, fetched = state.usage, state.fetched_at
+    stale = usage is not None and (fetched is None or now - fetched > stale_after)
+    error = state.last_error
+    # An error older than the reading was overcome by it (a later fetch, or Claude Code's status line).
+    kind = error.kind if error is not None and (fetched is None or error.at > fetched) else None
+    age = f" · updated {format_age(fetched, now)}" if usage is not None and fetched is not None else ""
+    old = f", {format_coarse(now - fetched)} old" if stale and fetched is not None else ""
+    # Without credentials a fresh reading (from Claude Code's status line) is still the truth; it only
+    # becomes a problem once nothing can refresh it.
+    if kind in _SIGNED_OUT_KINDS or (credentials_problem in _SIGNED_OUT_KINDS and (usage is None or stale)):
+        which = kind if kind in _SIGNED_OUT_KINDS else credentials_problem
+        return Status(Look.SIGNED_OUT, _SIGNED_OUT_WORDS[str(which)] + age, "signed out" + old)
+    refused = kind if kind in _REFUSED_KINDS else credentials_problem
+    if refused in _REFUSED_WORDS:
+        line, short = _REFUSED_WORDS[str(refused)]
+        return Status(Look.EXPIRED, line + age, short + old)
+    next_try = _next_try(state.gate.next_fetch_at, now, tz, clock_24h)
+    if kind == "rate_limited":
+        return Status(Look.RATE_LIMITED, f"Rate limited — {next_try}{age}", "rate limited" + old)
+    if kind in _OFFLINE_KINDS:
+        code = f" (HTTP {error.status})" if error is not None and error.status else ""
+        words, short = {
+            "network": ("Offline", "offline"),
+            "server": (f"Server error{code}", "server error"),
+            "bad_response": (f"Unreadable answer from the usage endpoint{code}", "bad answer"),
+        }[str(kind)]
+        return Status(Look.OFFLINE, f"{words} — {next_try}{age}", short + old)
+    if usage is None:
+        return Status(Look.STALE, "No reading yet", "no data yet")
+    if stale:
+        if fetched is None:
+            return Status(Look.STALE, "Stale: age unknown", "stale")
+        return Status(Look.STALE, f"Stale: updated {format_age(fetched, now)}", f"stale {format_coarse(now - fetched)}")
+    via = {"statusline": " via Claude Code", "oh-my-claude": " via oh-my-claude"}.get(state.source or "", "")
+    return Status(Look.OK, f"Updated {format_age(fetched, now)}{via}", "")
+
+
+def _next_try(moment: datetime | None, now: datetime, tz: tzinfo | None, clock_24h: bool) -> str:
+    if moment is None or moment <= now:
+        return "retrying"
+    local = to_local(nearest_minute(moment), tz)
+    return f"next try {format_clock(local, clock_24h)} ({format_countdown(moment, now)})"
+
+
+def usage_lines(
+    usage: Usage, now: datetime, *, tz: tzinfo | None, clock_24h: bool, history: Sequence[Reading] = (),
+    paces: Paces | None = None,
+) -> list[str]:
+    """One line per window (null windows are absent, never 0 %), each followed by its projection when the
+    history gives one (`at this pace: …`, tray.forecast.projection), the inner-ring note, extra usage."""
+    ahead = projections(history, now, paces=paces)
+    lines: list[str] = []
+    for window in usage.windows():
+        lines.append(window_line(window, now, tz=tz, clock_24h=clock_24h))
+        found = ahead.get(window.key)
+        # The history's last reading must be the figure shown (oh-my-claude may have written a newer one).
+        if found is not None and window.utilization < 100 and abs(found.percent - window.utilization) < 2:
+            lines.append(pace_phrase(found, now, tz=tz, clock_24h=clock_24h))
+    peak = usage.weekly_peak()
+    if peak is not None and peak is not usage.seven_day:
+        lines.append(f"Inner ring: {peak.label} ({percent(peak.utilization)})")
+    extra = extra_usage_line(usage.extra)
+    if extra:
+        lines.append(extra)
+    return lines
+
+
+def window_line(window: UsageWindow, now: datetime, *, tz: tzinfo | None, clock_24h: bool) -> str:
+    """`5-hour 47% — resets in 2 h 13 m (14:00)`, `7-day 21% — resets Thu 09:00`."""
+    return f"{window.label} {percent(window.utilization)} — {reset_phrase(window, now, tz=tz, clock_24h=clock_24h)}"
+
+
+def reset_phrase(window: UsageWindow, now: datetime, *, tz: tzinfo | None, clock_24h: bool) -> str:
+    """`resets in 2 h 13 m (14:00)` for the 5-hour window; weekday and time for weekly ones."""
+    if window.resets_at is None:
+        return "not started"
+    if window.resets_at <= now:
+        # The figure was read before the reset: it is about to drop, and only a fetch can say to what.
+        return "reset due — refresh"
+    local = to_local(nearest_minute(window.resets_at), tz)
+    countdown = format_countdown(window.resets_at, now)
+    if window.period <= timedelta(days=1):
+        return f"resets {countdown} ({format_clock(local, clock_24h)})"
+    if window.resets_at - now < timedelta(days=1):
+        return f"resets {countdown} ({format_weekday_clock(local, clock_24h)})"
+    return f"resets {format_weekday_clock(local, clock_24h)}"
+
+
+def extra_usage_line(extra: ExtraUsage | None) -> str | None:
+    """Paid usage beyond the plan, in its own currency; None when it is off."""
+    if extra is None or not extra.is_enabled:
+        return None
+    places, code = extra.decimal_places, extra.currency
+    if extra.monthly_limit is None:
+        if extra.used_credits is None:
+            return "Extra usage: on"
+        return f"Extra usage: {money(extra.used_credits, code, places)} used (no monthly limit)"
+    used = extra.used_credits or 0.0
+    share = extra.utilization
+    if share is None and extra.monthly_limit > 0:
+        share = 100 * used / extra.monthly_limit
+    tail = f" ({percent(share)})" if share is not None else ""
+    return f"Extra usage: {money(used, code, places)} of {money(extra.monthly_limit, code, places)}{tail}"
+
+
+def money(minor_units: float, currency: str | None, decimal_places: int = 2) -> str:
+    """`$408.43`, `€20.00`, `CHF 12.50` from minor units (cents)."""
+    amount = f"{minor_units / 10 ** decimal_places:,.{decimal_places}f}"
+    if currency is None:
+        return amount
+    symbol = _CURRENCY_SYMBOLS.get(currency.upper())
+    return symbol + amount if symbol else f"{currency.upper()} {amount}"
+
+
+def percent(utilization: float) -> str:
+    """Whole percent, rounded down like oh-my-claude (99.7 is not yet 100 %); above 100 stays as it is."""
+    return f"{max(0, math.floor(utilization))}%"
+
+
+def ring_spec(usage: Usage | None, now: datetime, look: Look) -> RingSpec:
+    """Outer ring 5-hour, inner ring the weekly peak; pace = elapsed share of each window."""
+    if usage is None:
+        return RingSpec(look=look)
+    outer, inner = usage.five_hour, usage.weekly_peak()
+    outer_pace, inner_pace = pace(outer, now), pace(inner, now)
+    return RingSpec(
+        look=look,
+        outer=outer.utilization if outer else None,
+        inner=inner.utilization if inner else None,
+        outer_pace=outer_pace,
+        inner_pace=inner_pace,
+        outer_ahead=_ahead(outer, outer_pace),
+        inner_ahead=_ahead(inner, inner_pace),
+    )
+
+
+def pace(window: UsageWindow | None, now: datetime) -> float | None:
+    """How much of the window has elapsed, 0–1; None when it has not started or has no reset time."""
+    if window is None or window.resets_at is None or window.period <= timedelta(0):
+        return None
+    elapsed = 1 - (window.resets_at - now) / window.period
+    return min(1.0, max(0.0, elapsed))
+
+
+def _title(usage: Usage | None, status: Status, label: str | None) -> str:
+    parts: list[str] = []
+    if usage is not None:
+        if usage.five_hour is not None:
+            parts.append(f"5h {percent(usage.five_hour.utilization)}")
+        if usage.seven_day is not None:
+            parts.append(f"7d {percent(usage.seven_day.utilization)}")
+        peak = usage.weekly_peak()
+        if peak is not None and peak is not usage.seven_day:
+            parts.append(f"{peak.label.replace('7-day ', '')} {percent(peak.utilization)}")
+        if not parts and usage.extra is not None and usage.extra.is_enabled and usage.extra.used_credits:
+            parts.append("extra " + money(usage.extra.used_credits, usage.extra.currency, usage.extra.decimal_places))
+    title = "Claude " + " · ".join(parts) if parts else "Claude"
+    if status.short:
+        title += f" ({status.short})"
+    if label:
+        title = f"{label} — {title}"
+    return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + "…"
+
+
+def _plan_line(plan: str | None, label: str | None) -> str | None:
+    line = f"Plan: {_PLANS.get(plan, plan.capitalize())}" if plan else None
+    if label:
+        return f"{label} — {line}" if line else f"Account: {label}"
+    return line
+
+
+def _clean_label(label: str | None) -> str | None:
+    """A config-dir label is user input: one short line, nothing token-shaped."""
+    if not label:
+        return None
+    from tray.base.redact import redact  # its patterns are compiled at import: only when there is a label
+
+    text = re.sub(r"\s+", " ", redact(label)).strip()
+    if len(text) > _LABEL_LIMIT:
+        text = text[: _LABEL_LIMIT - 1] + "…"
+    return text or None
+
+
+def _ahead(window: UsageWindow | None, elapsed: float | None) -> bool:
+    return window is not None and elapsed is not None and window.utilization / 100 > elapsed + PACE_MARGIN

@@ -1,0 +1,301 @@
+"""The shared cache file: tolerant reads, locked atomic writes (SPEC §3). Standard library only.
+
+`claude-tray statusline` imports this module, so it must never import anything third-party, and it
+imports the value model and the lock only when a function needs them: printing the status line from the
+cache needs none of them. It never imports pathlib: paths are text here (os.path), because the running
+tray writes the cache through this module and pathlib costs it ~0.8 MB of RSS (issue 6).
+
+The file is shared with oh-my-claude's status line, which rewrites it whole and non-atomically (and
+knows nothing of our lock). So: readers never lock and read anything odd as "no data"; writers take the
+sidecar lock, re-read, change only `tray`, `pro` and `updated_at`, and replace the file atomically, so
+that our readers never see a half-written file of ours.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import sys
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+    from pathlib import Path
+    from typing import Any, Callable
+
+    from tray.model.state import CachedState
+
+OUR_KEYS = frozenset({"tray", "pro", "updated_at"})
+MAX_CACHE_BYTES = 8 * 1024 * 1024  # a cache is a few kB; anything this big is not ours to parse
+_SETTLE_TRIES = 25
+_SETTLE_WAIT_S = 0.02  # oh-my-claude's whole rewrite takes well under a millisecond
+
+# Indirection so tests can make the final rename fail the way a full or read-only disk would.
+_replace: Callable[[str, str], None] = os.replace
+
+
+def read_cache(path: Path | str) -> dict[str, Any]:
+    """The decoded cache, or {} when it is missing, empty, truncated, not JSON or not an object.
+
+    Never locks (a status line must not wait) and never raises.
+    """
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_CACHE_BYTES + 1)
+    except (OSError, ValueError):
+        return {}
+    if not raw.strip() or len(raw) > MAX_CACHE_BYTES:
+        return {}
+    try:
+        decoded = json.loads(raw)
+    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return {}
+    return decoded if isinstance(decoded, dict) else {}
+
+
+def read_state(path: Path | str) -> CachedState:
+    """The cache as values. The tray asks every minute; an unchanged file is not parsed again (a 12-hour
+    history is ~2000 timestamps: parsing it was most of a tick's CPU)."""
+    signature = _signature(path)
+    remembered = _parsed.get(str(path))
+    if signature is not None and remembered is not None and remembered[0] == signature:
+        return remembered[1]
+    from tray.model.state import state_from_cache
+
+    state = state_from_cache(read_cache(path))
+    if signature is not None and _settled(signature):
+        if len(_parsed) >= _PARSED_PATHS:
+            _parsed.clear()
+        _parsed[str(path)] = (signature, state)
+    return state
+
+
+# path -> (file signature, state): what `read_state` parsed last, per file
+_parsed: dict[str, tuple[tuple[int, ...], CachedState]] = {}
+_PARSED_PATHS = 8
+# A file changed this recently may change again within the filesystem's timestamp granularity (ext4 uses a
+# coarse clock) keeping the same size: its signature proves nothing yet ("racy" entries, as git calls them).
+_SETTLE_NS = 2_000_000_000
+
+
+def _signature(path: Path | str) -> tuple[int, ...] | None:
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _settled(signature: tuple[int, ...]) -> bool:
+    return time.time_ns() - max(signature[3], signature[4]) > _SETTLE_NS
+
+
+def _read_for_update(path: str) -> dict[str, Any]:
+    """Like `read_cache`, but wait out oh-my-claude's rewrite (truncate, then write) before giving up.
+
+    A writer that took a half-written file for "empty" would write back without oh-my-claude's `code`.
+    A prefix of a JSON object never parses, so a successful parse is a whole file. A file that stays
+    broken is garbage, and is overwritten after `_SETTLE_TRIES`.
+    """
+    for _ in range(_SETTLE_TRIES):
+        try:
+            with open(path, "rb") as f:
+                raw = f.read(MAX_CACHE_BYTES + 1)
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            break
+        if raw.strip() and len(raw) <= MAX_CACHE_BYTES:
+            try:
+                decoded = json.loads(raw)
+            except (ValueError, RecursionError):
+                pass  # half-written, or garbage: look again shortly
+            else:
+                return decoded if isinstance(decoded, dict) else {}
+        time.sleep(_SETTLE_WAIT_S)
+    return read_cache(path)
+
+
+def update_cache(
+    path: Path | str,
+    mutate: Callable[[dict[str, Any]], Mapping[str, object]],
+    *,
+    lock_timeout: float | None = None,
+) -> dict[str, Any]:
+    """Under the lock, re-read the cache, apply `mutate`'s top-level keys, replace the file atomically.
+
+    `mutate` gets a private copy of the current content and returns the keys to set; only `tray`, `pro`
+    and `updated_at` are allowed (anything else is a programming error: ValueError, nothing written).
+    Every other key is written back exactly as re-read. Returns the dict written.
+    Raises CacheError (one sentence; the old file intact, no temp file left) when it cannot write.
+    """
+    from tray.store.lock import DEFAULT_TIMEOUT_S, FileLock
+    from tray.store.paths import lock_path_str
+
+    path = os.fspath(path)
+    _ensure_folder(_parent(path))
+    with FileLock(lock_path_str(path), timeout=DEFAULT_TIMEOUT_S if lock_timeout is None else lock_timeout):
+        # Re-read under the lock: another writer of ours may have changed the file since the caller looked.
+        current = _read_for_update(path)
+        import copy
+
+        changes = dict(mutate(copy.deepcopy(current)))
+        foreign = sorted(set(changes) - OUR_KEYS)
+        if foreign:
+            raise ValueError(f"update_cache may set only {sorted(OUR_KEYS)}, not {foreign}")
+        merged = dict(current)
+        merged.update(changes)
+        try:
+            # allow_nan=False: NaN is not JSON and would break `jq .pro` for oh-my-claude's users.
+            data = (json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+        except (TypeError, ValueError) as e:
+            from tray.errors import CacheError
+
+            raise CacheError(
+                f"Could not encode the usage cache ({e}); the previous copy is unchanged."
+            ) from e
+        _write_atomically(path, data)
+        return merged
+
+
+def update_state(
+    path: Path | str,
+    change: Callable[[CachedState], CachedState],
+    *,
+    now: datetime,
+    lock_timeout: float | None = None,
+) -> CachedState:
+    """`update_cache` in terms of values: the current state -> `change` -> our keys. Returns the state as
+    a reader will now see it."""
+    from tray.model.state import shared_keys, state_from_cache
+
+    def mutate(current: dict[str, Any]) -> Mapping[str, object]:
+        return shared_keys(change(state_from_cache(current)), now)
+
+    return state_from_cache(update_cache(path, mutate, lock_timeout=lock_timeout))
+
+
+def _parent(path: str) -> str:
+    """The folder holding `path`, as `Path.parent` has it ("." for a bare name)."""
+    return os.path.dirname(path) or "."
+
+
+def _ensure_folder(folder: str) -> None:
+    """Create the cache folder (and any missing parents) 0700; never loosen or tighten an existing one."""
+    missing: list[str] = []
+    probe = folder
+    while not _exists(probe) and probe != _parent(probe):
+        missing.append(probe)
+        probe = _parent(probe)
+    for directory in reversed(missing):
+        try:
+            os.mkdir(directory, 0o700)
+            os.chmod(directory, 0o700)  # mkdir's mode is filtered by the umask; 0700 is the contract
+        except FileExistsError:
+            continue  # another process created it a moment ago
+        except OSError as e:
+            from tray.errors import CacheError
+
+            raise CacheError(
+                f"Could not create the cache folder {directory} ({e.strerror or e}); check its permissions."
+            ) from e
+
+
+# What `Path.exists` reads as "not there" (its errnos, and Windows' not-ready / invalid-name /
+# cannot-resolve errors); any other error (EACCES…) means "there, but unreadable".
+_ABSENT_ERRNOS = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
+_ABSENT_WINERRORS = frozenset({21, 123, 1921})
+
+
+def _exists(path: str) -> bool:
+    try:
+        os.stat(path)
+    except OSError as e:
+        # Any other error: unreadable, not ours to create; the write below reports the real problem.
+        return not (e.errno in _ABSENT_ERRNOS or getattr(e, "winerror", None) in _ABSENT_WINERRORS)
+    except ValueError:  # an embedded NUL: no such file
+        return False
+    return True
+
+
+def _write_atomically(path: str, data: bytes) -> None:
+    """Temp file in the same folder (0600), fsync, rename over the target, fsync the folder."""
+    # Write through a symlinked cache (dotfile setups) instead of replacing the link with a file.
+    target = os.path.realpath(path)
+    _remove_leftovers(target)
+    tmp_name: str | None = None
+    try:
+        fd, tmp_name = _create_temp(target)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        _replace(tmp_name, target)
+        tmp_name = None
+    except OSError as e:
+        from tray.errors import CacheError
+
+        raise CacheError(
+            f"Could not write the usage cache {path} ({e.strerror or e}); the previous copy is unchanged."
+        ) from e
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    _fsync_folder(os.path.dirname(target))
+
+
+# What tempfile.mkstemp does, without importing tempfile (random, shutil, bz2, lzma…: milliseconds that
+# `claude-tray statusline` would pay on every prompt).
+_TEMP_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_BINARY", 0))
+
+
+def _remove_leftovers(target: str) -> None:
+    """Delete temp files of writers that died mid-write (SIGKILL, power loss, a process ending while a
+    daemon thread was writing). Called under the lock, so no living writer of ours owns one."""
+    folder, base = os.path.split(target)
+    prefix = f".{base}."
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix) and name.endswith(".tmp"):
+            try:
+                os.unlink(os.path.join(folder, name))
+            except OSError:
+                pass
+
+
+def _create_temp(target: str) -> tuple[int, str]:
+    """A new, exclusive temp file next to `target`, created 0600 (the cache's contract)."""
+    folder, base = os.path.split(target)
+    for _ in range(100):
+        name = os.path.join(folder, f".{base}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(name, _TEMP_FLAGS, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {target}")
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename itself durable; best effort (Windows and some filesystems cannot)."""
+    if sys.platform == "win32":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
