@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = ROOT / "tests" / "fixtures"  # copies of the contract's fixtures: a clone tests itself
 VENV_PYTHON = Path(sys.executable)  # command and baseline run on the same interpreter
 CONSOLE_SCRIPT = VENV_PYTHON.parent / "claude-tray"
 if str(ROOT) not in sys.path:

@@ -1,4 +1,4 @@
-"""Shared test fixtures: the shared fixtures folder, a temporary HOME, and tool requirements."""
+"""Shared test fixtures: tests/fixtures, a temporary HOME, and tool requirements."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = ROOT / "tests" / "fixtures"  # copies of the contract's fixtures: a clone tests itself
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
@@ -26,7 +26,7 @@ def require_tool(*names: str) -> None:
 @pytest.fixture
 def fixtures() -> Path:
     if not FIXTURES.is_dir():
-        pytest.fail(f"shared fixtures not found at {FIXTURES}")
+        pytest.fail(f"fixtures not found at {FIXTURES}")
     return FIXTURES
 
 

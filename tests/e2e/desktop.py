@@ -1,6 +1,6 @@
 """A throwaway X desktop for end-to-end tray tests: Xvfb, a D-Bus session, dunst and trayer.
 
-Facts this relies on are measured in ../shared/TRAY-TESTING.md: trayer owns `_NET_SYSTEM_TRAY_S0` about
+Facts this relies on are measured on this kind of machine (see docs/DESIGN.md): trayer owns `_NET_SYSTEM_TRAY_S0` about
 0.2 s after start, pystray names the icon window's WM_CLASS after the icon, and a tray process can hang,
 so every child runs in its own process group under a deadline and is killed on the way out.
 Synchronisation is always "poll a condition until a deadline", never a fixed sleep.
