@@ -261,13 +261,12 @@ def _remembering_parse() -> Callable[[object], datetime | None]:
 
 
 def state_to_section(state: CachedState) -> dict[str, Any]:
-    """The `tray` key as written to the cache, with the paces of the history written (tray.model.pace)."""
-    from tray.forecast.projection import paces_of  # it imports this module
-
+    """The `tray` key as written to the cache. The paces go with it only when they are the paces of this very
+    history (the writer, `tray.store.cache.update_state`, works them out; tray.model.pace)."""
     history = state.history[-HISTORY_LIMIT:]
     paces = state.paces
-    if paces is None or not history or history[-1].at != paces.through:  # read with another history: work out
-        paces = paces_of(history)
+    if paces is not None and (not history or history[-1].at != paces.through):  # another history's: not ours
+        paces = None
     return {
         "version": 1,
         "usage": state.usage.to_dict() if state.usage else None,

@@ -173,9 +173,24 @@ def update_state(
     from tray.model.state import shared_keys, state_from_cache
 
     def mutate(current: dict[str, Any]) -> Mapping[str, object]:
-        return shared_keys(change(state_from_cache(current)), now)
+        return shared_keys(with_paces(change(state_from_cache(current))), now)
 
     return state_from_cache(update_cache(path, mutate, lock_timeout=lock_timeout))
+
+
+def with_paces(state: CachedState) -> CachedState:
+    """`state` with the paces of the history it will be written with: the ones read with it when the history
+    has not changed since, else worked out (tray.forecast.projection)."""
+    from tray.model.state import HISTORY_LIMIT
+
+    history = state.history[-HISTORY_LIMIT:]
+    paces = state.paces
+    if history and paces is not None and history[-1].at == paces.through:
+        return state
+    from tray.base.values import replace
+    from tray.forecast.projection import paces_of
+
+    return replace(state, paces=paces_of(history))
 
 
 def _parent(path: str) -> str:
