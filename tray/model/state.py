@@ -156,6 +156,9 @@ class CachedState:
     notified: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # "<window>@<resets_at>" -> thresholds
     history: tuple[Reading, ...] = ()
     paces: Paces | None = None  # as stored beside the history by its writer (tray.model.pace); never written back
+    # `tray.settings` as stored: text values of the keys a user changed (read as values by tray.store.settings).
+    # None: the cache holds none (never set, or a foreign rewrite dropped our section; the tray puts them back).
+    settings: Mapping[str, str] | None = None
 
     @property
     def has_data(self) -> bool:
@@ -203,6 +206,7 @@ def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedS
         notified=notified,
         history=readings[-HISTORY_LIMIT:],
         paces=Paces.from_section(section),
+        settings=_settings(section.get("settings")),
     )
 
 
@@ -278,6 +282,7 @@ def state_to_section(state: CachedState) -> dict[str, Any]:
         "notified": {k: list(v) for k, v in state.notified.items()},
         "history": [r.to_dict() for r in history],
         "pace": paces.to_dict() if paces is not None else None,
+        **({"settings": dict(state.settings)} if state.settings is not None else {}),
     }
 
 
@@ -340,6 +345,14 @@ def _percent(value: object) -> float | None:
     except OverflowError:  # a JSON integer too big for a float (another tool wrote it): absent
         return None
     return number if number == number and abs(number) != float("inf") else None
+
+
+def _settings(raw: object) -> dict[str, str] | None:
+    """`tray.settings`: text keys and values only (what they mean is tray.store.settings' business), so a key a
+    newer version added is carried through an older writer's write."""
+    if not isinstance(raw, Mapping):
+        return None
+    return {k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str) and len(v) <= 4096}
 
 
 def _small_int(value: object) -> int:

@@ -1,0 +1,110 @@
+"""Settings (SPEC §9): defaults, validation in one sentence, storage under `tray.settings` in the cache."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+
+from tray.errors import UsageError
+from tray.model.state import CachedState, state_from_cache, state_to_section
+from tray.store import cache
+from tray.store.settings import (
+    DEFAULTS,
+    KEYS,
+    Settings,
+    change_settings,
+    put_back,
+    settings_from_stored,
+    settings_of,
+)
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def test_every_setting_of_the_spec_has_its_default():
+    assert dict(DEFAULTS.items()) == {
+        "icon": "both", "show": "used", "label": "off", "notify": "80,90,100", "quiet_hours": "off",
+        "interval": "60", "theme": "auto", "share_dir": "off",
+    }
+    assert tuple(dict(DEFAULTS.items())) == KEYS
+
+
+@pytest.mark.parametrize(("key", "text", "stored"), [
+    ("icon", "AUTO", "auto"), ("icon", "five_hour", "five_hour"), ("icon", "weekly", "weekly"),
+    ("icon", "fable", "Fable"), ("show", "remaining", "remaining"), ("label", "percent-reset", "percent-reset"),
+    ("notify", "90, 50", "50,90"), ("notify", "off", "off"), ("quiet_hours", "22:00-7:30", "22:00-07:30"),
+    ("interval", "300", "300"), ("theme", "light", "light"), ("share_dir", "/srv/sync", "/srv/sync"),
+])
+def test_a_good_value_is_kept_in_its_plain_form(key, text, stored):
+    changed = DEFAULTS.with_text(key, text, models=("Fable",))
+    assert changed.text(key) == stored
+
+
+@pytest.mark.parametrize(("key", "text", "named"), [
+    ("icon", "Opus", "auto, both, five_hour, weekly or Fable"),
+    ("show", "left", "used or remaining"),
+    ("label", "on", "off, percent or percent-reset"),
+    ("notify", "80,150", "between 1 and 100"),
+    ("quiet_hours", "25:00-07:00", "HH:MM-HH:MM"),
+    ("interval", "10", "from 30 to 86400"),
+    ("theme", "blue", "auto, light or dark"),
+    ("colour", "red", "icon, show, label, notify, quiet_hours, interval, theme or share_dir"),
+])
+def test_a_bad_value_is_one_sentence_naming_what_is_allowed(key, text, named):
+    with pytest.raises(UsageError) as refused:
+        DEFAULTS.with_text(key, text, models=("Fable",))
+    message = str(refused.value)
+    assert named in message
+    assert message.count(". ") == 0 and message.endswith(".")
+
+
+def test_only_changed_settings_are_stored_and_unset_returns_to_the_default():
+    chosen = DEFAULTS.with_text("show", "remaining").with_text("icon", "auto")
+    assert chosen.to_stored() == {"icon": "auto", "show": "remaining"}
+    assert chosen.without("show").to_stored() == {"icon": "auto"}
+
+
+def test_a_stored_value_that_no_longer_validates_reads_as_the_default():
+    stored = {"show": "sideways", "interval": "5", "theme": "dark", "x": 1}
+    assert settings_from_stored(stored) == Settings(theme="dark")
+    assert settings_from_stored(None) == DEFAULTS
+    assert settings_from_stored(["not", "a", "mapping"]) == DEFAULTS  # type: ignore[arg-type]
+
+
+def test_settings_travel_with_every_write_of_the_section():
+    state = state_from_cache({"tray": {"settings": {"icon": "auto", "future_key": "kept", "bad": 3}}})
+    assert settings_of(state).icon == "auto"
+    assert state_to_section(state)["settings"] == {"icon": "auto", "future_key": "kept"}
+    assert "settings" not in state_to_section(CachedState())  # none stored: none written
+
+
+def test_a_change_is_written_under_tray_settings_and_leaves_the_rest_alone(tmp_path):
+    path = tmp_path / ".usage_cache"
+    path.write_text(json.dumps({"code": {"theirs": 1}, "tray": {"settings": {"future_key": "kept"}}}))
+    now_set = change_settings(path, lambda s: s.with_text("label", "percent"), now=NOW)
+    assert now_set.label == "percent"
+    raw = json.loads(path.read_text())
+    assert raw["tray"]["settings"] == {"future_key": "kept", "label": "percent"}
+    assert raw["code"] == {"theirs": 1}
+
+
+def test_a_refused_change_writes_nothing(tmp_path):
+    path = tmp_path / ".usage_cache"
+    change_settings(path, lambda s: s.with_text("theme", "dark"), now=NOW)
+    before = path.read_bytes()
+    with pytest.raises(UsageError):
+        change_settings(path, lambda s: s.with_text("theme", "purple"), now=NOW)
+    assert path.read_bytes() == before
+
+
+def test_settings_dropped_by_a_foreign_rewrite_are_put_back(tmp_path):
+    path = tmp_path / ".usage_cache"
+    change_settings(path, lambda s: s.with_text("show", "remaining"), now=NOW)
+    remembered = cache.read_state(path).settings
+    path.write_text(json.dumps({"code": {}, "pro": None, "updated_at": "2026-12-01T12:00:00Z"}))  # oh-my-claude
+    assert settings_of(cache.read_state(path)) == DEFAULTS
+    assert put_back(path, remembered, now=NOW) is True
+    assert settings_of(state_from_cache(json.loads(path.read_text()))).show == "remaining"
+    assert put_back(path, {"show": "used"}, now=NOW) is False  # stored again meanwhile: not overwritten
