@@ -130,7 +130,7 @@ def machine() -> dict:
         pass
     from importlib import metadata
 
-    for dist in ("Pillow", "pystray", "PyGObject", "python-xlib", "schedule", "claude-usage-tray"):
+    for dist in ("Pillow", "pystray", "PyGObject", "python-xlib", "schedule", "claude-tray"):
         try:
             info[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

@@ -1,4 +1,4 @@
-"""claude-usage-tray benchmark: each figure beside its baseline, measured in the same run (issue 6).
+"""claude-tray benchmark: each figure beside its baseline, measured in the same run (issue 6).
 
     .venv/bin/python benchmarks/run.py            # the full run (about 10 minutes), writes benchmarks/results/
     .venv/bin/python benchmarks/run.py --quick    # a smoke run in under a minute, same figures, few repeats

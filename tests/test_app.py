@@ -14,7 +14,7 @@ from pytest_httpserver import HTTPServer
 
 from tests.conftest import install_credentials
 from tray.desktop.app import TrayApp
-from tray.desktop.runner import autostart_backend
+from tray.desktop.autostart import backend_for
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
 
@@ -165,7 +165,7 @@ def test_launch_at_login_toggles_what_the_system_says_not_a_stale_check_mark(mak
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "not-the-checkout"))
     app, icon, _ = make_app()
     app.env = {**app.env, "XDG_CONFIG_HOME": str(home / ".config")}
-    backend = autostart_backend(app.env)
+    backend = backend_for(app.env)
     backend.enable()
     app.autostart_enabled = False  # start-up has not read the status yet
     app.on_autostart()

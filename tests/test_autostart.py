@@ -455,26 +455,26 @@ def test_a_binary_plist_reads_as_on(home: Path, program: Path) -> None:
     assert backend.status().enabled
 
 
-# --- which entry a tray's config dir gets (tray/desktop/runner.py) ---------------------------------------------
+# --- which entry a tray's config dir gets (tray/desktop/autostart: config_instance) ----------------------------
 
 def test_the_default_config_dir_spelled_differently_keeps_the_plain_entry(home: Path) -> None:
-    from tray.desktop.runner import _autostart_instance
+    from tray.desktop.autostart import config_instance
 
     for spelled in (str(home / ".claude"), str(home / ".claude") + "/", str(home) + "//.claude", "~/.claude"):
         env = {"HOME": str(home), "CLAUDE_CONFIG_DIR": spelled}
         if spelled.startswith("~"):  # expanded from this process's HOME, as the tray does
             env["HOME"] = os.path.expanduser("~")
-        assert _autostart_instance(env) == ("", ()), spelled
+        assert config_instance(env) == ("", ()), spelled
 
 
 def test_another_config_dir_is_registered_by_its_absolute_path_under_its_own_name(
         home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tray.desktop.runner import _autostart_instance
+    from tray.desktop.autostart import config_instance
 
     monkeypatch.chdir(tmp_path)
-    assert _autostart_instance({"HOME": str(home), "CLAUDE_CONFIG_DIR": "Work Account/"}) == (
+    assert config_instance({"HOME": str(home), "CLAUDE_CONFIG_DIR": "Work Account/"}) == (
         "Work-Account", ("--config-dir", str(tmp_path / "Work Account")))
-    name, args = _autostart_instance({"HOME": str(home), "CLAUDE_CONFIG_DIR": str(tmp_path / "проект")})
+    name, args = config_instance({"HOME": str(home), "CLAUDE_CONFIG_DIR": str(tmp_path / "проект")})
     assert name.startswith("config-") and args == ("--config-dir", str(tmp_path / "проект"))
-    again, _ = _autostart_instance({"HOME": str(home), "CLAUDE_CONFIG_DIR": str(tmp_path / "проект") + "/"})
+    again, _ = config_instance({"HOME": str(home), "CLAUDE_CONFIG_DIR": str(tmp_path / "проект") + "/"})
     assert again == name  # a stable name: the same folder always finds the same entry

@@ -214,3 +214,19 @@ def test_a_bad_interval_in_the_environment_is_a_one_sentence_usage_error(signed_
     assert main(["refresh"], env_for(signed_in, CLAUDE_TRAY_INTERVAL="soon")) == 2
     err = capsys.readouterr().err
     assert "CLAUDE_TRAY_INTERVAL" in err and err.count("\n") == 1
+
+
+def test_doctor_sees_the_launch_at_login_entry_that_autostart_enabled_for_the_same_config_dir(
+        home, tmp_path, monkeypatch, capsys):
+    # Launch at login refuses a program inside the temp folder; CI may check the project out under /tmp.
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "not-the-checkout"))
+    work = tmp_path / "work-claude"
+    work.mkdir()
+    env = env_for(home, XDG_CONFIG_HOME=str(home / ".config"))
+    assert main(["--config-dir", str(work), "autostart", "enable"], env) == 0
+    capsys.readouterr()
+    main(["--config-dir", str(work), "doctor"], env)
+    doctor = capsys.readouterr().out
+    assert "Launch at login is on" in doctor and "work-claude" in doctor
+    main(["doctor"], env)  # the default config dir has its own entry, still off
+    assert "Launch at login is off" in capsys.readouterr().out

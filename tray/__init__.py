@@ -1,4 +1,4 @@
-"""claude-usage-tray: see your Claude subscription limits in the system tray.
+"""claude-tray: see your Claude subscription limits in the system tray.
 
 Kept import-free on purpose: `claude-tray statusline` runs very often and must load only the
 standard library.

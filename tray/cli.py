@@ -126,6 +126,16 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--size", type=int, default=64, metavar="PX")
     render.add_argument("--theme", choices=("dark", "light"), default="dark")
     render.set_defaults(handler=_cmd_render)
+
+    config = commands.add_parser("config", help="show or change the settings (icon, label, notifications, …)")
+    config_actions = config.add_subparsers(title="actions", metavar="ACTION", dest="action", required=True)
+    config_actions.add_parser("list", help="every setting and its value")
+    config_actions.add_parser("get", help="one setting's value").add_argument("key", metavar="KEY")
+    config_set = config_actions.add_parser("set", help="change a setting (the tray follows at its next tick)")
+    config_set.add_argument("key", metavar="KEY")
+    config_set.add_argument("value", metavar="VALUE")
+    config_actions.add_parser("unset", help="put a setting back to its default").add_argument("key", metavar="KEY")
+    config.set_defaults(handler=_cmd_config)
     return parser
 
 
@@ -136,9 +146,9 @@ def _now():
 
 
 def _cmd_run(args: argparse.Namespace, env: dict[str, str]) -> int:
-    from tray.desktop.app import run_tray
+    from tray.desktop.runner import run
 
-    return run_tray(env, interval=args.interval, quiet_hours=args.quiet_hours, label=args.label)
+    return run(env, interval=args.interval, quiet_hours=args.quiet_hours, label=args.label)
 
 
 def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
@@ -198,10 +208,10 @@ def _cmd_doctor(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 
 def _cmd_autostart(args: argparse.Namespace, env: dict[str, str]) -> int:
-    from tray.desktop.runner import autostart_backend
+    from tray.desktop.autostart import backend_for
     from tray.errors import ExitCode
 
-    backend = autostart_backend(env)
+    backend = backend_for(env)
     if args.action == "enable":
         print(backend.enable())
     elif args.action == "disable":
@@ -251,3 +261,34 @@ def _credentials_problem(env: Mapping[str, str], now) -> str | None:
     except CredentialsError as problem:
         return problem.kind
     return None
+
+
+def _cmd_config(args: argparse.Namespace, env: dict[str, str]) -> int:
+    """`config list|get|set|unset` (SPEC §9): settings live in the cache under `tray.settings`."""
+    from tray.errors import ExitCode
+    from tray.store import cache
+    from tray.store.paths import cache_path_str
+    from tray.store.settings import DEFAULTS, KEYS, change_settings, check_key, model_names, settings_of
+
+    path = cache_path_str(env)
+
+    def line(settings, key: str) -> str:
+        return f"{key} = {settings.text(key)}" + ("  (default)" if settings.is_default(key) else "")
+
+    if args.action in ("list", "get"):
+        settings = settings_of(cache.read_state(path))
+        if args.action == "get":
+            print(settings.text(check_key(args.key)))
+        else:
+            for key in KEYS:
+                print(line(settings, key))
+        return int(ExitCode.OK)
+    check_key(args.key)
+    if args.action == "set":
+        models = model_names(cache.read_state(path))
+        DEFAULTS.with_text(args.key, args.value, models=models)  # a bad value: one sentence before any lock
+        settings = change_settings(path, lambda s: s.with_text(args.key, args.value, models=models), now=_now())
+    else:
+        settings = change_settings(path, lambda s: s.without(args.key), now=_now())
+    print(line(settings, args.key))
+    return int(ExitCode.OK)

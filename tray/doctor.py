@@ -141,9 +141,9 @@ def _display_check(env: Mapping[str, str]) -> Check:
 
 def _autostart_check(env: Mapping[str, str]) -> Check:
     try:
-        from tray.desktop.autostart import get_backend
+        from tray.desktop.autostart import backend_for
 
-        status = get_backend(env=env).status()
+        status = backend_for(env).status()
     except (TrayError, OSError, ImportError) as problem:
         return Check(WARN, f"Launch at login: unknown ({problem})")
     return Check(OK, status.detail)

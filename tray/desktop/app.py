@@ -141,6 +141,36 @@ class TrayApp:
         if previous is None or (view.lines, view.status_line) != (previous.lines, previous.status_line):
             icon.update_menu()
 
+    def create_icon(self, pystray: Any) -> Any:
+        """The pystray icon, showing the picture of now (made before its loop runs: no other thread yet)."""
+        view = self.redraw()
+        ring = quantized(view.ring)
+        self.icon = pystray.Icon("claude-tray", self.image_for(ring), view.title, menu=self.menu_items(pystray))
+        self._ring = ring
+        return self.icon
+
+    def resend_image(self, still_needed: Callable[[], bool]) -> bool:
+        """Hand the icon its image again if `still_needed()` (asked under the UI lock); False when not sent."""
+        with self.ui_lock:
+            if self.icon is None or self.stopping.is_set() or not still_needed():
+                return False
+            self.icon.icon = self.icon.icon
+            return True
+
+    def show_autostart_mark(self, enabled: bool) -> None:
+        """The menu's "Launch at login" check mark; the menu is built again when it changed."""
+        if enabled == self.autostart_enabled:
+            return
+        self.autostart_enabled = enabled
+        with self.ui_lock:
+            if self.icon is not None and not self.stopping.is_set():
+                self.icon.update_menu()
+
+    def tick_running_for(self, now: float) -> float | None:
+        """Seconds the tick in progress has run at `now` (time.monotonic()), None between ticks."""
+        started = self.tick_started
+        return None if started is None else now - started
+
     def image_for(self, ring: RingSpec) -> Any:
         from tray.show.render import render_ring
 
@@ -243,10 +273,10 @@ class TrayApp:
         threading.Thread(target=show, daemon=True).start()
 
     def on_autostart(self) -> None:
-        from tray.desktop.runner import autostart_backend
+        from tray.desktop.autostart import backend_for
 
         try:
-            backend = autostart_backend(self.env)
+            backend = backend_for(self.env)
             # Ask the system, not the check mark: the user may have changed it elsewhere since start-up.
             message = backend.disable() if backend.status().enabled else backend.enable()
             self.autostart_enabled = backend.status().enabled
@@ -302,11 +332,3 @@ class TrayApp:
 
         return Menu(items)
 
-
-def run_tray(
-    env: Mapping[str, str], *, interval: float | None = None, quiet_hours: str | None = None,
-    label: str | None = None,
-) -> int:
-    from tray.desktop.runner import run
-
-    return run(env, interval=interval, quiet_hours=quiet_hours, label=label)

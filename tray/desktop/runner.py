@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable, Mapping
 
 from tray import __version__
-from tray.desktop.app import TrayApp, log, make_clock, quantized
+from tray.desktop.app import TrayApp, log, make_clock
 from tray.desktop.theme import detect_theme
 from tray.errors import DisplayUnavailable
 from tray.fetching.gate import clamp_interval
-from tray.store.paths import cache_path_str
+from tray.store.paths import cache_path_str, final_name
 from tray.store.settings import env_seconds
 
 NO_DISPLAY = (
@@ -57,11 +57,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
     )
     if info.advice:  # what is missing for a better backend (a menu, or StatusNotifierItem panels)
         log.info("%s", info.advice)
-    view = app.redraw()
-    ring = quantized(view.ring)
-    icon = pystray.Icon("claude-tray", app.image_for(ring), view.title, menu=app.menu_items(pystray))
-    app.icon = icon
-    app._ring = ring
+    icon = app.create_icon(pystray)
     on_termination(app.quit)
 
     tick_seconds = env_seconds(env, "CLAUDE_TRAY_TICK_SECONDS") or 60.0
@@ -113,11 +109,9 @@ def _redock_while_unembedded(icon: object, app: TrayApp) -> None:
     for _ in range(REDOCK_TRIES):
         if app.stopping.wait(REDOCK_EVERY_S):  # polling our own window's parent: X sends us no event for it
             return
-        with app.ui_lock:
-            if app.stopping.is_set() or window.query_tree().parent.id != root.id:
-                return
-            log.info("icon not embedded by the tray host yet; sending it again")
-            icon.icon = icon.icon  # type: ignore[attr-defined]
+        if not app.resend_image(lambda: window.query_tree().parent.id == root.id):
+            return
+        log.info("icon was not embedded by the tray host yet; sent it again")
 
 
 # A tick takes milliseconds. One still running after two minutes waits on a tray host that will not answer:
@@ -130,8 +124,8 @@ WATCH_EVERY_S = 15.0
 
 def tick_stuck(app: TrayApp, now: float) -> bool:
     """True when the tick in progress began more than STUCK_AFTER_S before `now` (time.monotonic())."""
-    started = app.tick_started
-    return started is not None and now - started > STUCK_AFTER_S
+    running = app.tick_running_for(now)
+    return running is not None and running > STUCK_AFTER_S
 
 
 def _watch_ticks(app: TrayApp, restart: Callable[[], object] | None = None,
@@ -187,63 +181,19 @@ def _label(env: Mapping[str, str]) -> str | None:
     configured = env.get("CLAUDE_CONFIG_DIR", "").strip()
     if not configured:
         return None
-    return _final_name(os.path.expanduser(configured)).lstrip(".") or None
-
-
-def _final_name(path: str) -> str:
-    """What `Path(path).name` is, without pathlib: the last component, ignoring "." and repeated or trailing
-    separators ("~/work/" is "work")."""
-    _drive, rest = os.path.splitdrive(path)
-    if os.altsep:
-        rest = rest.replace(os.altsep, os.sep)
-    parts = [part for part in rest.split(os.sep) if part not in ("", ".")]
-    return parts[-1] if parts else ""
-
-
-def autostart_backend(env: Mapping[str, str]):
-    """Launch at login for the tray of `env`'s config dir: the default one keeps the plain entry; another
-    (`--config-dir DIR` or CLAUDE_CONFIG_DIR) gets its own, named after the folder, starting
-    `run --config-dir DIR`, so a work and a personal tray both come back at login."""
-    from tray.desktop.autostart import get_backend
-
-    instance, extra = _autostart_instance(env)
-    return get_backend(env=env, instance=instance, extra_args=extra)
-
-
-def _autostart_instance(env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
-    import re
-
-    configured = env.get("CLAUDE_CONFIG_DIR", "").strip()
-    if not configured:
-        return "", ()
-    # os.path, not pathlib: the running tray asks this for its check mark (issue 6). abspath also folds
-    # "x/.." (pathlib kept it): the same folder, so the same entry. normcase: Windows paths ignore case.
-    folder = os.path.abspath(os.path.expanduser(configured))
-    home = env.get("HOME") or env.get("USERPROFILE") or os.path.expanduser("~")
-    if os.path.normcase(folder) == os.path.normcase(os.path.normpath(os.path.join(home, ".claude"))):
-        return "", ()
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", _final_name(folder)).strip("-._")[:64]
-    if not name:  # a folder named only in other scripts: a stable name from its path
-        import zlib  # not hashlib: it loads OpenSSL into the tray
-
-        name = f"config-{zlib.crc32(folder.encode()):08x}"
-    return name, ("--config-dir", folder)
+    return final_name(os.path.expanduser(configured)).lstrip(".") or None
 
 
 def _show_autostart(app: TrayApp, env: Mapping[str, str]) -> None:
     """The menu's "Launch at login" tick: asked after the icon shows, then the menu is built again."""
-    enabled = _autostart_enabled(env)
-    if enabled == app.autostart_enabled:
-        return
-    app.autostart_enabled = enabled
-    with app.ui_lock:
-        if app.icon is not None and not app.stopping.is_set():
-            app.icon.update_menu()
+    app.show_autostart_mark(_autostart_enabled(env))
 
 
 def _autostart_enabled(env: Mapping[str, str]) -> bool:
     try:
-        return bool(autostart_backend(env).status().enabled)
+        from tray.desktop.autostart import backend_for
+
+        return bool(backend_for(env).status().enabled)
     except Exception as error:  # launch-at-login is a nicety; its failure must not stop the tray
         log.info("launch at login unknown: %s", error)
         return False

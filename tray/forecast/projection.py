@@ -28,7 +28,7 @@ from operator import attrgetter
 from tray.base.timefmt import format_clock, format_countdown, format_weekday_clock, nearest_minute, to_local
 from tray.base.values import record
 from tray.model.pace import Pace, Paces
-from tray.model.state import Reading
+from tray.model.state import HISTORY_LIMIT, Reading
 from tray.model.usage import FIVE_HOURS, SEVEN_DAYS
 
 PERIODS = {"five_hour": FIVE_HOURS, "seven_day": SEVEN_DAYS}
@@ -202,7 +202,9 @@ def _period(history: Iterable[Reading], window: str, now: datetime) -> tuple[lis
     kept = _walks.get(window)
     if kept is not None and kept[0] is history and now >= kept[1]:
         return kept[2], kept[3]
-    everything = window_points(history, window, now)
+    # The pace is the recent minute readings' (the last HISTORY_LIMIT); the history keeps days more for the chart.
+    recent = history[-HISTORY_LIMIT:] if isinstance(history, (tuple, list)) else history
+    everything = window_points(recent, window, now)
     points = current_period(everything)
     restarted = len(points) < len(everything)
     if isinstance(history, tuple) and history:

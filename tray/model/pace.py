@@ -75,7 +75,11 @@ class Paces:
         if not isinstance(raw, Mapping) or not isinstance(history, list) or not history:
             return None
         newest, through, windows = history[-1], raw.get("through"), raw.get("windows")
-        if not isinstance(newest, Mapping) or newest.get("at") != through or not isinstance(windows, list):
+        if type(newest) is list:  # a reading as stored now, `[at, …]` (tray.model.state.Reading.to_row)
+            newest_at = newest[0] if newest else None
+        else:
+            newest_at = newest.get("at") if isinstance(newest, Mapping) else None
+        if newest_at is None or newest_at != through or not isinstance(windows, list):
             return None
         at = parse_timestamp(through)
         paces = tuple(p for p in (Pace.from_dict(x) for x in windows) if p is not None)

@@ -21,7 +21,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-HISTORY_LIMIT = 720  # readings kept for pace and projection: 12 h at one a minute
+HISTORY_LIMIT = 720  # the newest readings pace and projection use: 12 h at one a minute
+HISTORY_MAX = 2000  # readings kept (SPEC §11): 12 h of minutes and 8 days of 10-minute steps (tray.store.history)
 
 
 @record
@@ -127,6 +128,28 @@ class Reading:
     @classmethod
     def from_dict(cls, raw: object, parse: Callable[[object], datetime | None] = parse_timestamp) -> Reading | None:
         """`parse` reads the reset times (a history repeats a few of them: `state_from_cache` remembers them)."""
+    def to_row(self) -> list[Any]:
+        """The stored form: `[at, 5h, 7d, 5h_resets_at, 7d_resets_at]` and the event if any. An array, not an
+        object: 1,800 of them are in the file every status line decodes."""
+        row = [format_iso(self.at), self.five_hour, self.seven_day,
+               format_iso(self.five_hour_resets_at) if self.five_hour_resets_at else None,
+               format_iso(self.seven_day_resets_at) if self.seven_day_resets_at else None]
+        if self.event:
+            row.append(self.event)
+        return row
+
+    @classmethod
+    def from_row(cls, raw: list[Any], parse: Callable[[object], datetime | None] = parse_timestamp) -> Reading | None:
+        """What `to_row` wrote (or None): a row too short or with an unreadable time is no reading."""
+        if not 5 <= len(raw) <= 6:
+            return None
+        at = parse_timestamp(raw[0])
+        if at is None:
+            return None
+        event = raw[5] if len(raw) == 6 else None
+        return cls(at, _percent(raw[1]), _percent(raw[2]), parse(raw[3]), parse(raw[4]),
+                   event if isinstance(event, str) else None)
+
         if type(raw) is not dict and not isinstance(raw, Mapping):
             return None
         at = parse_timestamp(raw.get("at"))  # every reading's own
@@ -204,7 +227,7 @@ def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedS
         last_error=LastError.from_dict(section.get("last_error")),
         gate=GateState.from_dict(section.get("gate")),
         notified=notified,
-        history=readings[-HISTORY_LIMIT:],
+        history=readings[-HISTORY_MAX:],
         paces=Paces.from_section(section),
         settings=_settings(section.get("settings")),
     )
@@ -229,9 +252,14 @@ def _readings(entries: list[Any], parse: Callable[[object], datetime | None]) ->
     out: list[Reading] = []
     for entry in entries:
         key = reading = None
-        if type(entry) is dict:
-            get = entry.get
-            key = (get("at"), get("5h"), get("7d"), get("5h_resets_at"), get("7d_resets_at"), get("event"), len(entry))
+        row = type(entry) is list  # as written now (Reading.to_row); an object per reading before
+        if row or type(entry) is dict:
+            if row:
+                key = (None, *entry)
+            else:
+                get = entry.get
+                key = (get("at"), get("5h"), get("7d"), get("5h_resets_at"), get("7d_resets_at"), get("event"),
+                       len(entry))
             if bool in tuple(map(type, key)):
                 key = None  # True == 1 as a key, but not as a percentage or a moment
             else:
@@ -240,7 +268,7 @@ def _readings(entries: list[Any], parse: Callable[[object], datetime | None]) ->
                 except TypeError:  # a list or an object where a figure should be: parsed, never remembered
                     key = None
         if reading is None:
-            reading = Reading.from_dict(entry, parse)
+            reading = Reading.from_row(entry, parse) if row else Reading.from_dict(entry, parse)
         if reading is not None:
             out.append(reading)
             if key is not None:
@@ -267,7 +295,7 @@ def _remembering_parse() -> Callable[[object], datetime | None]:
 def state_to_section(state: CachedState) -> dict[str, Any]:
     """The `tray` key as written to the cache. The paces go with it only when they are the paces of this very
     history (the writer, `tray.store.cache.update_state`, works them out; tray.model.pace)."""
-    history = state.history[-HISTORY_LIMIT:]
+    history = state.history[-HISTORY_MAX:]
     paces = state.paces
     if paces is not None and (not history or history[-1].at != paces.through):  # another history's: not ours
         paces = None
@@ -280,7 +308,7 @@ def state_to_section(state: CachedState) -> dict[str, Any]:
         "last_error": state.last_error.to_dict() if state.last_error else None,
         "gate": state.gate.to_dict(),
         "notified": {k: list(v) for k, v in state.notified.items()},
-        "history": [r.to_dict() for r in history],
+        "history": [r.to_row() for r in history],
         "pace": paces.to_dict() if paces is not None else None,
         **({"settings": dict(state.settings)} if state.settings is not None else {}),
     }

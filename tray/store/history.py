@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from tray.base.values import replace
+from tray.forecast.projection import WINDOW_FIGURES, Point, starts_period
 from tray.forecast.resets import reset_event
-from tray.model.state import HISTORY_LIMIT, Reading
+from tray.model.state import HISTORY_MAX, Reading
 from tray.model.usage import Usage
 
 
@@ -45,4 +46,49 @@ def append_reading(history: tuple[Reading, ...], usage: Usage, now: datetime) ->
     event = reset_event(kept, reading)
     if event:
         reading = replace(reading, event=event)
-    return (*kept, reading)[-HISTORY_LIMIT:]
+    return thin((*kept, reading))
+
+
+# SPEC §11: every reading a minute apart for the last 12 h (the pace's), then one per 10 minutes back to 8 days,
+# so the weekly window is always covered: about 720 + 1,080 readings, and a few more where a period began.
+MINUTE_SPAN = timedelta(hours=12)
+KEEP_SPAN = timedelta(days=8)
+THIN_STEP = timedelta(minutes=10)
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def thin(history: tuple[Reading, ...]) -> tuple[Reading, ...]:
+    """The readings kept, counted back from the newest: every one of the last MINUTE_SPAN; before it, the last
+    reading of each 10-minute step of the clock, every reading that recorded a reset event and the last one
+    before a period began (so each period's peak stays exact); nothing older than KEEP_SPAN; HISTORY_MAX at most.
+
+    Whoever applies it gets the same, and applying it again changes nothing: every writer merges through it.
+    """
+    if not history:
+        return history
+    newest = history[-1].at
+    minute_from, keep_from = newest - MINUTE_SPAN, newest - KEEP_SPAN
+    if history[0].at >= minute_from:
+        return history[-HISTORY_MAX:]  # until the history is 12 hours old: nothing to thin
+    split = 0
+    while history[split].at < minute_from:  # the newest is not: the walk stops
+        split += 1
+    out: list[Reading] = []
+    for i in range(split):
+        reading, after = history[i], history[i + 1]
+        if reading.at < keep_from:
+            continue
+        new_step = (after.at - _EPOCH) // THIN_STEP != (reading.at - _EPOCH) // THIN_STEP
+        if new_step or reading.event or _period_begins(reading, after):
+            out.append(reading)
+    out.extend(history[split:])
+    return tuple(out[-HISTORY_MAX:])
+
+
+def _period_begins(before: Reading, after: Reading) -> bool:
+    """True when `after` is the first reading of a new period of either window."""
+    for figures in WINDOW_FIGURES.values():
+        (a, a_reset), (b, b_reset) = figures(before), figures(after)
+        if a is not None and b is not None and starts_period(Point(before.at, a, a_reset), Point(after.at, b, b_reset)):
+            return True
+    return after.event is not None

@@ -63,6 +63,16 @@ def tray_lock_path_str(cache: str | os.PathLike[str]) -> str:
     return os.fspath(cache) + ".tray.store.lock"
 
 
+def final_name(path: str) -> str:
+    """What `Path(path).name` is, without pathlib: the last component, ignoring "." and repeated or trailing
+    separators ("~/work/" is "work")."""
+    _drive, rest = os.path.splitdrive(path)
+    if os.altsep:
+        rest = rest.replace(os.altsep, os.sep)
+    parts = [part for part in rest.split(os.sep) if part not in ("", ".")]
+    return parts[-1] if parts else ""
+
+
 def _config_dir_str(env: Mapping[str, str] | None) -> str:
     env = os.environ if env is None else env
     configured = env.get("CLAUDE_CONFIG_DIR", "").strip()

@@ -20,10 +20,12 @@ from tray.desktop.autostart.base import APP_ID, AutostartBackend, AutostartState
 from tray.errors import UsageError
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from tray.desktop.autostart.macos import Runner
     from tray.desktop.autostart.windows import Registry
 
-__all__ = ["AutostartBackend", "AutostartState", "AutostartStatus", "get_backend"]
+__all__ = ["AutostartBackend", "AutostartState", "AutostartStatus", "backend_for", "get_backend"]
 
 # Several accounts (`--config-dir`) need several entries: the instance becomes part of each name.
 _INSTANCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -76,6 +78,36 @@ def get_backend(
     from tray.desktop.autostart.unsupported import UnsupportedAutostart
 
     return UnsupportedAutostart(platform, source)
+
+
+def backend_for(env: Mapping[str, str], **options: Any) -> AutostartBackend:
+    """Launch at login for the tray of `env`'s config dir: the one rule the menu, `claude-tray autostart` and
+    `doctor` share. The default config dir keeps the plain entry; another (`--config-dir DIR` or
+    CLAUDE_CONFIG_DIR) gets its own, named after the folder, starting `run --config-dir DIR`, so a work and a
+    personal tray both come back at login. `options` go to `get_backend` (tests: platform, registry, …)."""
+    instance, extra = config_instance(env)
+    return get_backend(env=env, instance=instance, extra_args=extra, **options)
+
+
+def config_instance(env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]:
+    """The entry's instance name and the arguments after `run` for `env`'s config dir ("", () for the default)."""
+    from tray.store.paths import final_name
+
+    configured = env.get("CLAUDE_CONFIG_DIR", "").strip()
+    if not configured:
+        return "", ()
+    # os.path, not pathlib: the running tray asks this for its check mark. abspath also folds
+    # "x/.." (pathlib kept it): the same folder, so the same entry. normcase: Windows paths ignore case.
+    folder = os.path.abspath(os.path.expanduser(configured))
+    home = env.get("HOME") or env.get("USERPROFILE") or os.path.expanduser("~")
+    if os.path.normcase(folder) == os.path.normcase(os.path.normpath(os.path.join(home, ".claude"))):
+        return "", ()
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", final_name(folder)).strip("-._")[:64]
+    if not name:  # a folder named only in other scripts: a stable name from its path
+        import zlib  # not hashlib: it loads OpenSSL into the tray
+
+        name = f"config-{zlib.crc32(folder.encode()):08x}"
+    return name, ("--config-dir", folder)
 
 
 def _detected_command(platform: str, extra_args: Sequence[str]) -> Callable[[], tuple[str, ...]]:

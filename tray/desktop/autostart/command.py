@@ -71,6 +71,6 @@ def _refuse_transient(program: str, temp_dir: str | None) -> None:
     if in_temp or in_build:
         raise AutostartError(
             f"Not registering {program} to start at login: it is in a temporary or build folder that will "
-            "go away; install claude-usage-tray (for example `pipx install claude-usage-tray`) and enable "
-            "launch at login from the installed `claude-tray`."
+            "go away; install claude-tray for good (from its source folder: `pipx install '.[gtk]'`, or the "
+            ".deb) and enable launch at login from the installed `claude-tray`."
         )
