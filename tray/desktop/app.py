@@ -83,6 +83,7 @@ class TrayApp:
         self.opaque = opaque
         self.exit_process = exit_process
         self.icon: Any = None
+        self.notifier: Any = None  # a DbusNotifier on Linux; None: pystray's own notify
         self.view: MenuView | None = None
         self._ring: RingSpec | None = None
         self._jobs: queue.Queue[bool] = queue.Queue()
@@ -196,9 +197,16 @@ class TrayApp:
         due = due_notifications(state, now)
         if not due:
             return
-        if getattr(self.icon, "HAS_NOTIFICATION", False) and not self._quiet(now):
-            for note in due:
-                self.notify(note.message, note.title)
+        if not self._quiet(now):  # in quiet hours they count as announced: no pop-up later for old news
+            from tray.desktop.notices import combine
+
+            title, message, urgency = combine(due)  # several at once: one notification, most urgent first
+            if self.notifier is not None and self.notifier.icon_path:
+                from tray.desktop.notices import write_icon
+
+                write_icon(self.notifier.icon_path, quantized(view.ring))
+            if not self.notify(message, title, urgency):
+                return  # not delivered (no daemon yet): still due at the next tick
 
         def remember(current: Any) -> Any:
             return replace(current, notified=mark_sent(current.notified, due, now))
@@ -208,11 +216,18 @@ class TrayApp:
     def _quiet(self, now: datetime) -> bool:
         return bool(self.quiet_hours and self.quiet_hours.contains(now.astimezone()))
 
-    def notify(self, message: str, title: str | None = None) -> None:
+    def notify(self, message: str, title: str | None = None, urgency: int = 1) -> bool:
+        """Show a notification of its own (none replaces another); True when it was delivered."""
+        if self.notifier is not None:  # Linux: freedesktop Notify with replaces_id 0 (tray/desktop/notices.py)
+            return self.notifier.send(title or "Claude usage", message, urgency)
+        if self.icon is None or not getattr(self.icon, "HAS_NOTIFICATION", False):
+            return False
         try:
             self.icon.notify(message, title)
         except Exception as error:  # no notification daemon: the menu still says it all
             log.info("notification not shown: %s", type(error).__name__)
+            return False
+        return True
 
     # --- the worker -----------------------------------------------------------------------
     def worker(self) -> None:
