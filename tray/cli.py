@@ -97,6 +97,8 @@ def _parser() -> argparse.ArgumentParser:
 
     refresh = commands.add_parser("refresh", help="fetch now, update the cache, print the result")
     refresh.add_argument("--debug", action="store_true", help="print URL, status, headers and body (token masked)")
+    refresh.add_argument("--force", action="store_true",
+                         help="ask even inside a wait the server asked for (a 429's Retry-After)")
     refresh.set_defaults(handler=_cmd_refresh)
 
     statusline = commands.add_parser("statusline", help="for Claude Code's statusLine setting")
@@ -184,7 +186,7 @@ def _cmd_refresh(args: argparse.Namespace, env: dict[str, str]) -> int:
     now = _now()
     exchanges: list = []
     outcome = run_fetch(
-        cache_path(env), now, env=env, manual=True, exchanges=exchanges if args.debug else None,
+        cache_path(env), now, env=env, manual=True, force=args.force, exchanges=exchanges if args.debug else None,
         base_interval=clamp_interval(env_seconds(env, "CLAUDE_TRAY_INTERVAL")),
     )
     if args.debug:
