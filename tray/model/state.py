@@ -125,9 +125,6 @@ class Reading:
             out["event"] = self.event
         return out
 
-    @classmethod
-    def from_dict(cls, raw: object, parse: Callable[[object], datetime | None] = parse_timestamp) -> Reading | None:
-        """`parse` reads the reset times (a history repeats a few of them: `state_from_cache` remembers them)."""
     def to_row(self) -> list[Any]:
         """The stored form: `[at, 5h, 7d, 5h_resets_at, 7d_resets_at]` and the event if any. An array, not an
         object: 1,800 of them are in the file every status line decodes."""
@@ -150,6 +147,9 @@ class Reading:
         return cls(at, _percent(raw[1]), _percent(raw[2]), parse(raw[3]), parse(raw[4]),
                    event if isinstance(event, str) else None)
 
+    @classmethod
+    def from_dict(cls, raw: object, parse: Callable[[object], datetime | None] = parse_timestamp) -> Reading | None:
+        """`parse` reads the reset times (a history repeats a few of them: `state_from_cache` remembers them)."""
         if type(raw) is not dict and not isinstance(raw, Mapping):
             return None
         at = parse_timestamp(raw.get("at"))  # every reading's own
