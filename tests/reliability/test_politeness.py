@@ -133,7 +133,8 @@ def test_a_day_of_two_trays_a_status_line_and_clicks_stays_within_the_budget(
     assert while_expired == []
     assert any(r["token"] == SECOND_TOKEN and r["status"] == 200 for r in auto)  # a new token resumes fetching
     assert any(r["token"] == THIRD_TOKEN for r in auto)
-    assert len(manual) == 3  # the double click 5 s after the first was held back (10 s minimum)
+    # The 08:02 click fell inside the server's Retry-After (SPEC §4: nothing sent), the one 5 s later too.
+    assert [r["at"] for r in manual] == [at(12), at(17.5)]
     assert during_claude_code == []  # the status line's readings kept both trays quiet
     figures(
         "politeness.day", simulated_hours=SPAN_H, requests_automatic=len(auto), requests_manual=len(manual),

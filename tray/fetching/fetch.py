@@ -49,6 +49,7 @@ def run_fetch(
     env: Mapping[str, str],
     base_interval: float = gate.DEFAULT_INTERVAL_S,
     manual: bool = False,
+    force: bool = False,
     rng: random.Random | None = None,
     exchanges: list | None = None,
     verify: bool | str = True,
@@ -65,7 +66,8 @@ def run_fetch(
         return _record_credentials_problem(cache_file, state, problem, now, manual=manual)
 
     fingerprint = creds.fingerprint()
-    decision = gate.decide(state, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual)
+    decision = gate.decide(state, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual,
+                           force=force)
     if not decision.allowed:
         return FetchOutcome(False, state, decision.reason)
 
@@ -75,7 +77,8 @@ def run_fetch(
 
     # Claim the attempt under the lock, so two trays and a `refresh` that woke together send one request.
     def claim(current: CachedState) -> CachedState:
-        again = gate.decide(current, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual)
+        again = gate.decide(current, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual,
+                            force=force)
         if not again.allowed:
             raise _NotAllowed(current, again.reason)
         started = gate.attempt_started(current.gate, now, manual=manual)
@@ -103,6 +106,10 @@ def run_fetch(
     except ApiError as failure:
         retry_after = failure.retry_after if isinstance(failure, RateLimited) else None
         error, kind, raised = _last_error(failure, now, secrets=(creds.access_token,)), failure.kind, failure
+        if retry_after is not None and retry_after > gate.RETRY_AFTER_MAX_S:
+            hours = gate.RETRY_AFTER_MAX_S // 3600
+            error = replace(error, message=f"{error.message} Waiting {hours} hours at most, not the "
+                                           f"{retry_after / 3600:.0f} hours asked for.")
 
         def record_failure(current: CachedState) -> CachedState:
             return replace(

@@ -22,8 +22,9 @@ DEFAULT_INTERVAL_S = 60
 MAX_STRETCH_S = 300
 STRETCH_AFTER = 5
 MANUAL_MIN_GAP_S = 10
-RATE_LIMIT_DEFAULT_S = 300
-RATE_LIMIT_MAX_S = 1800
+RATE_LIMIT_DEFAULT_S = 300  # the floor: Retry-After missing, 0 or under five minutes
+RATE_LIMIT_MAX_S = 3600  # repeated 429s double up to an hour (the per-account budget is about an hour)
+RETRY_AFTER_MAX_S = 6 * 3600  # a server's wait is honoured up to six hours; beyond, capped (and said so)
 BACKOFF_BASE_S = 60
 BACKOFF_MAX_S = 900
 RATE_LIMIT_JITTER = 0.05  # added on top only, so a wait is never shorter than Retry-After
@@ -76,11 +77,15 @@ def decide(
     base_interval: float,
     token_fingerprint: str | None,
     manual: bool = False,
+    force: bool = False,
 ) -> Decision:
-    """Whether to fetch now. The caller has already checked that an unexpired token exists."""
+    """Whether to fetch now. The caller has already checked that an unexpired token exists.
+
+    `manual` (the user asked) bypasses the gate, except inside a wait the server asked for; `force`
+    (`refresh --force`) bypasses that too."""
     gate = state.gate
     if manual:
-        return _decide_manual(gate, now)
+        return _decide_manual(state, now, force=force)
 
     if gate.reason == "auth" and gate.blocked_token == token_fingerprint:
         return Decision(False, "credentials were refused; waiting for Claude Code to sign in again", None)
@@ -90,6 +95,10 @@ def decide(
     until = gate.next_fetch_at
     if until is not None and until > now and not _clock_went_back(gate, now, interval):
         waits.append((until, _waiting_because(state, until)))
+    server = gate.server_until
+    if server is not None and server > now and (until is None or server > until) and not _clock_went_back(
+            gate, now, interval):
+        waits.append((server, f"rate limited until {_clock_words(server, now)}"))
     if state.fetched_at is not None:
         age = (now - state.fetched_at).total_seconds()
         # A reading from "the future" by more than an interval means the clock jumped back: not fresh.
@@ -130,8 +139,14 @@ def after_success(
         unchanged_count=unchanged,
         blocked_token=None,
         last_attempt_at=gate.last_attempt_at or now,
+        server_until=None,
     )
-    return replace(cleared, interval_s=interval_for(cleared, base_interval))
+    cleared = replace(cleared, interval_s=interval_for(cleared, base_interval))
+    if manual and gate.server_until is not None and gate.server_until > now:
+        # A forced request inside the server's wait got through; the wait it asked for still stands.
+        return replace(cleared, next_fetch_at=gate.server_until, reason="rate_limited",
+                       backoff_step=gate.backoff_step, server_until=gate.server_until)
+    return cleared
 
 
 def after_failure(
@@ -155,32 +170,46 @@ def after_failure(
         return replace(
             base, next_fetch_at=None, reason="auth", backoff_step=0, blocked_token=token_fingerprint
         )
+    server_until = gate.server_until if gate.server_until is not None and gate.server_until > now else None
     if kind == "rate_limited":
         step = min(gate.backoff_step + 1, _MAX_STEP) if gate.reason == "rate_limited" else 1
         wait = rate_limit_wait(step, retry_after, rng)
         reason = "rate_limited"
+        asked = server_wait(retry_after)
+        if asked is not None:
+            asked_until = now + timedelta(seconds=asked)
+            server_until = asked_until if server_until is None or asked_until > server_until else server_until
     else:  # server, network, bad_response, and anything new: back off the same way
         step = min(gate.backoff_step + 1, _MAX_STEP) if gate.reason == "backoff" else 1
         wait = backoff_wait(step, rng)
         reason = "backoff"
     until = now + timedelta(seconds=wait)
-    return replace(base, next_fetch_at=until, reason=reason, backoff_step=step, blocked_token=None)
+    if server_until is not None and server_until > until:
+        # No outcome (a forced refresh's included) shortens a wait the server asked for.
+        until, reason = server_until, "rate_limited"
+    return replace(base, next_fetch_at=until, reason=reason, backoff_step=step, blocked_token=None,
+                   server_until=server_until)
 
 
 def rate_limit_wait(step: int, retry_after: float | None, rng: random.Random) -> float:
-    """Seconds to wait after the `step`-th 429 in a row.
+    """Seconds to wait after the `step`-th 429 in a row (SPEC §4).
 
-    Retry-After when positive (PEERS.md: `retry-after: 0` must not be trusted), else 5 minutes; doubled
-    per repeated 429 up to 30 minutes, plus a few percent of jitter so trays sharing a token spread out.
-    A Retry-After beyond 30 minutes is capped there: one request per half hour cannot harm the account,
-    while a bogus header must not silence the tray for a day.
+    The server's Retry-After as sent, up to 6 hours (a request inside it re-arms the block, and the budget is
+    per account, about an hour); 5 minutes when it is missing, 0 or shorter (PEERS.md: `retry-after: 0` must
+    not be trusted); doubled per repeated 429 up to an hour, or the server's value when that is longer; plus a
+    few percent of jitter, only ever upwards, so trays sharing an account spread out.
     """
-    honoured = 0.0
-    if retry_after is not None and math.isfinite(retry_after) and retry_after > 0:
-        honoured = float(retry_after)
-    first = honoured if honoured > 0 else float(RATE_LIMIT_DEFAULT_S)
-    wait = min(float(RATE_LIMIT_MAX_S), max(first * 2 ** (max(step, 1) - 1), honoured))
+    honoured = server_wait(retry_after) or 0.0
+    first = max(honoured, float(RATE_LIMIT_DEFAULT_S))
+    wait = max(min(float(RATE_LIMIT_MAX_S), first * 2.0 ** min(max(step, 1) - 1, 16)), honoured)
     return wait * (1.0 + rng.uniform(0.0, RATE_LIMIT_JITTER))
+
+
+def server_wait(retry_after: float | None) -> float | None:
+    """The wait a server asked for, in seconds, capped at RETRY_AFTER_MAX_S; None when it asked for none."""
+    if retry_after is None or not math.isfinite(retry_after) or retry_after <= 0:
+        return None
+    return min(float(retry_after), float(RETRY_AFTER_MAX_S))
 
 
 def backoff_wait(step: int, rng: random.Random) -> float:
@@ -189,7 +218,18 @@ def backoff_wait(step: int, rng: random.Random) -> float:
     return max(float(MIN_INTERVAL_S), rng.uniform(0.0, ceiling))
 
 
-def _decide_manual(gate: GateState, now: datetime) -> Decision:
+def _decide_manual(state: CachedState, now: datetime, *, force: bool = False) -> Decision:
+    gate = state.gate
+    until = gate.server_until
+    if not force and until is not None and now < until and not _clock_went_back(gate, now, 0.0):
+        # A request inside the server's wait re-arms the block for the whole account: nothing is sent.
+        age = f"; the figures shown are {_age_words(now - state.fetched_at)} old" if state.fetched_at else ""
+        return Decision(
+            False,
+            f"Anthropic asked to wait until {_clock_words(until, now)}{age} "
+            "(`claude-tray refresh --force` asks anyway)",
+            until,
+        )
     if gate.last_manual_at is not None:
         since = (now - gate.last_manual_at).total_seconds()
         # A negative gap means the clock went back; that must not block the button.
@@ -205,10 +245,13 @@ def _decide_manual(gate: GateState, now: datetime) -> Decision:
 def _clock_went_back(gate: GateState, now: datetime, interval: float) -> bool:
     """True when the gate's times lie further ahead than any wait we ever set: the clock jumped back
     (suspend/resume, a fixed RTC), and honouring them would block fetching for hours."""
-    longest = timedelta(seconds=max(float(RATE_LIMIT_MAX_S), interval) * (1.0 + RATE_LIMIT_JITTER) + CLAIM_S)
+    longest = timedelta(seconds=max(float(RETRY_AFTER_MAX_S), interval) * (1.0 + RATE_LIMIT_JITTER) + CLAIM_S)
     if gate.next_fetch_at is not None and gate.next_fetch_at - now > longest:
         return True
-    return gate.last_attempt_at is not None and gate.last_attempt_at - now > longest
+    if gate.server_until is not None and gate.server_until - now > longest:
+        return True
+    # Attempts are stamped by this machine's clock: one stamped well after `now` means that clock went back.
+    return gate.last_attempt_at is not None and gate.last_attempt_at - now > timedelta(seconds=2 * CLAIM_S)
 
 
 def _waiting_because(state: CachedState, until: datetime) -> str:
@@ -223,6 +266,14 @@ def _waiting_because(state: CachedState, until: datetime) -> str:
         what = _ERROR_WORDS.get(kind, "an error")
         return f"backing off after {what} until {until.astimezone().strftime('%H:%M')}"
     return "another refresh is in progress"
+
+
+def _clock_words(moment: datetime, now: datetime) -> str:
+    """`14:05`, with the weekday when it is not within the next 20 hours."""
+    local = moment.astimezone()
+    if moment - now > timedelta(hours=20):
+        return local.strftime("%a %H:%M")
+    return local.strftime("%H:%M")
 
 
 def _age_words(age: timedelta) -> str:

@@ -73,6 +73,7 @@ class GateState:
     blocked_token: str | None = None  # fingerprint (not the token) of credentials refused by 401/403
     last_attempt_at: datetime | None = None
     last_manual_at: datetime | None = None
+    server_until: datetime | None = None  # the end of a wait the server asked for (429 Retry-After): holds manual too
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +85,7 @@ class GateState:
             "blocked_token": self.blocked_token,
             "last_attempt_at": format_iso(self.last_attempt_at) if self.last_attempt_at else None,
             "last_manual_at": format_iso(self.last_manual_at) if self.last_manual_at else None,
+            "server_until": format_iso(self.server_until) if self.server_until else None,
         }
 
     @classmethod
@@ -101,6 +103,7 @@ class GateState:
             blocked_token=blocked if isinstance(blocked, str) else None,
             last_attempt_at=parse_timestamp(raw.get("last_attempt_at")),
             last_manual_at=parse_timestamp(raw.get("last_manual_at")),
+            server_until=parse_timestamp(raw.get("server_until")),
         )
 
 
