@@ -46,6 +46,8 @@ def append_reading(history: tuple[Reading, ...], usage: Usage, now: datetime) ->
     event = reset_event(kept, reading)
     if event:
         reading = replace(reading, event=event)
+    if kept and _step(kept[-1].at) == _step(now):
+        return (*kept, reading)[-HISTORY_MAX:]  # thinned once per 10-minute step: the minutes may pass 12 h a little
     return thin((*kept, reading))
 
 
@@ -78,11 +80,14 @@ def thin(history: tuple[Reading, ...]) -> tuple[Reading, ...]:
         reading, after = history[i], history[i + 1]
         if reading.at < keep_from:
             continue
-        new_step = (after.at - _EPOCH) // THIN_STEP != (reading.at - _EPOCH) // THIN_STEP
-        if new_step or reading.event or _period_begins(reading, after):
+        if _step(after.at) != _step(reading.at) or reading.event or _period_begins(reading, after):
             out.append(reading)
     out.extend(history[split:])
     return tuple(out[-HISTORY_MAX:])
+
+
+def _step(at: datetime) -> int:
+    return (at - _EPOCH) // THIN_STEP
 
 
 def _period_begins(before: Reading, after: Reading) -> bool:
