@@ -29,6 +29,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return statusline_main(env=env, projection=len(argv) == 2)
     from tray.errors import ExitCode, TrayError
 
+    if argv[:1] == ["_menu"]:  # the xorg backend's menu window, in its own process
+        from tray.desktop.edges import menu_main
+
+        return menu_main(argv[1:], sys.stdin, sys.stdout)
     if argv[:1] == ["_debug-view"]:  # the tray's "Show debug error" window, in its own process
         from tray.desktop.edges import debug_view_main
 

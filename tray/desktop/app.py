@@ -83,6 +83,7 @@ class TrayApp:
         self.opaque = opaque
         self.exit_process = exit_process
         self.icon: Any = None
+        self._cache_mark: tuple[int, ...] | None = ()  # the cache file's (mtime, size, inode); () unseen
         self.notifier: Any = None  # a DbusNotifier on Linux; None: pystray's own notify
         self.view: MenuView | None = None
         self._ring: RingSpec | None = None
@@ -142,11 +143,12 @@ class TrayApp:
         if previous is None or (view.lines, view.status_line) != (previous.lines, previous.status_line):
             icon.update_menu()
 
-    def create_icon(self, pystray: Any) -> Any:
+    def create_icon(self, pystray: Any, icon_class: Any = None) -> Any:
         """The pystray icon, showing the picture of now (made before its loop runs: no other thread yet)."""
         view = self.redraw()
         ring = quantized(view.ring)
-        self.icon = pystray.Icon("claude-tray", self.image_for(ring), view.title, menu=self.menu_items(pystray))
+        make = icon_class or pystray.Icon
+        self.icon = make("claude-tray", self.image_for(ring), view.title, menu=self.menu_items(pystray))
         self._ring = ring
         return self.icon
 
@@ -166,6 +168,25 @@ class TrayApp:
         with self.ui_lock:
             if self.icon is not None and not self.stopping.is_set():
                 self.icon.update_menu()
+
+    def follow_cache(self) -> None:
+        """Redraw when the cache file changed (a status-line write, another tray's fetch, a setting): one
+        stat() every few seconds, a redraw only when its size or modification time moved (SPEC §5: within 5 s)."""
+        try:
+            seen = os.stat(self.cache_file)
+            mark: tuple[int, ...] | None = (seen.st_mtime_ns, seen.st_size, seen.st_ino)
+        except OSError:
+            mark = None
+        previous, self._cache_mark = self._cache_mark, mark
+        if mark != previous and previous != () and not self.stopping.is_set():  # (): the first look
+            self.redraw()
+
+    def repaint(self) -> None:
+        """Draw the picture again even if the figures did not change (the theme or the panel did)."""
+        with self.ui_lock:
+            self._ring = None
+        if self.view is not None and not self.stopping.is_set():
+            self._push(self.view)
 
     def tick_running_for(self, now: float) -> float | None:
         """Seconds the tick in progress has run at `now` (time.monotonic()), None between ticks."""

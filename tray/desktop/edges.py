@@ -64,7 +64,7 @@ def show_text_in_viewer(text: str) -> bool:
     os.chmod(path, 0o600)
     if sys.platform == "win32":
         try:
-            os.startfile(path)  # type: ignore[attr-defined]
+            os.startfile(path)
             return True
         except OSError:
             return False
@@ -101,6 +101,50 @@ def debug_view_main(title: str, stdin: IO[str]) -> int:
     tk.Button(bar, text="Copy", command=copy).pack(side="left")
     tk.Button(bar, text="Close", command=root.destroy).pack(side="right")
     bar.pack(fill="x", padx=8, pady=(0, 8))
+    root.mainloop()
+    return 0
+
+
+def show_menu_window(labels: list[str], enabled: list[bool], x: int, y: int, theme: str = "light") -> int | None:
+    """A popup menu at (x, y) in a process of its own (Tk); the index chosen, or None when dismissed."""
+    try:
+        child = subprocess.run(
+            self_command("_menu", str(x), str(y), theme), input="\n".join(
+                ("" if on else "\x00") + label for label, on in zip(labels, enabled)),
+            capture_output=True, text=True, timeout=300, start_new_session=True, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    answer = child.stdout.strip()
+    return int(answer) if answer.isdigit() else None
+
+
+def menu_main(argv: list[str], stdin: IO[str], stdout: IO[str]) -> int:
+    """`claude-tray _menu X Y THEME`: a Tk popup menu; prints the chosen line's index (exit 3 without Tk)."""
+    x, y = (int(v) for v in argv[:2])
+    theme = argv[2] if len(argv) > 2 else "light"
+    lines = stdin.read().split("\n")
+    try:
+        import tkinter as tk
+
+        root = tk.Tk()
+    except Exception:
+        return 3
+    root.withdraw()
+    bg, fg = ("#2b2b2b", "#eeeeee") if theme == "dark" else ("#f5f5f5", "#111111")
+    menu = tk.Menu(root, tearoff=0, background=bg, foreground=fg, activebackground="#3d7ad6",
+                   activeforeground="#ffffff", disabledforeground="#888888" if theme == "dark" else "#666666")
+    for index, line in enumerate(lines):
+        label = line.lstrip("\x00")
+        if label == "-":
+            menu.add_separator()
+        else:
+            def choose(i: int = index) -> None:
+                stdout.write(f"{i}\n")
+                stdout.flush()
+                root.destroy()
+            menu.add_command(label=label, command=choose, state="disabled" if line.startswith("\x00") else "normal")
+    menu.bind("<Unmap>", lambda _e: root.after(50, root.destroy))
+    root.after(0, lambda: menu.tk_popup(x, y))
     root.mainloop()
     return 0
 

@@ -3,9 +3,9 @@
 pystray's Linux notifier re-sends every `Notify` with the id of the previous one (`replaces_id`), so a
 "5-hour limit at 80%" was replaced by "Updated just now" 7 ms later (issue 14). This calls the
 freedesktop `org.freedesktop.Notifications.Notify` method itself with `replaces_id` 0: through Gio when
-PyGObject is already loaded (the gtk and appindicator backends), else through `gdbus call` or
-`notify-send` (libnotify-bin). Each says whether the daemon accepted the notification, so the tray marks a
-threshold as announced only when someone could see it.
+PyGObject is already loaded (the gtk and appindicator backends), else through `notify-send`
+(libnotify-bin; `gdbus call` cannot pass the -1 timeout). Each says whether the daemon accepted
+the notification, so the tray marks a threshold as announced only when someone could see it.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class DbusNotifier:
 
     def send(self, title: str, message: str, urgency: int = NORMAL) -> bool:
         icon = self.icon_path if self.icon_path and os.path.exists(self.icon_path) else ""
-        for way in (self._gio, self._gdbus, self._notify_send):
+        for way in (self._gio, self._notify_send):
             try:
                 result = way(title, message, urgency, icon)
             except Exception as error:  # no daemon, no bus, no tool: try the next way, then give up
@@ -88,21 +88,6 @@ class DbusNotifier:
             GLib.VariantType("(u)"), Gio.DBusCallFlags.NONE, DBUS_TIMEOUT_MS, None)
         return bool(reply.unpack()[0])
 
-    def _gdbus(self, title: str, message: str, urgency: int, icon: str) -> bool | None:
-        from tray.desktop.theme import _which
-
-        gdbus = _which("gdbus", (self.env or os.environ).get("PATH"))
-        if gdbus is None:
-            return None
-        hints = f"{{'urgency': <byte {urgency}>, 'desktop-entry': <'{APP_NAME}'>"
-        hints += f", 'image-path': <{_gvariant_string(icon)}>}}" if icon else "}"
-        argv = [gdbus, "call", "--session", "--dest", "org.freedesktop.Notifications", "--object-path",
-                "/org/freedesktop/Notifications", "--method", "org.freedesktop.Notifications.Notify",
-                "--timeout", str(DBUS_TIMEOUT_MS // 1000), APP_NAME, "0", icon, title, message, "[]", hints, "-1"]
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=DBUS_TIMEOUT_MS / 1000 + 2,
-                              env=self.env, check=False)
-        return done.returncode == 0 and done.stdout.strip().startswith("(uint32")
-
     def _notify_send(self, title: str, message: str, urgency: int, icon: str) -> bool | None:
         from tray.desktop.theme import _which
 
@@ -115,10 +100,6 @@ class DbusNotifier:
         done = subprocess.run([*argv, "--", title, message], capture_output=True, timeout=DBUS_TIMEOUT_MS / 1000 + 2,
                               env=self.env, check=False)
         return done.returncode == 0
-
-
-def _gvariant_string(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def write_icon(path: str, ring: Any, size: int = 64) -> bool:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 
 from tray import __version__
+from tray.desktop import session
 from tray.desktop.app import TrayApp, log, make_clock
 from tray.desktop.theme import detect_theme
 from tray.errors import DisplayUnavailable
@@ -57,7 +58,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
     )
     if info.advice:  # what is missing for a better backend (a menu, or StatusNotifierItem panels)
         log.info("%s", info.advice)
-    icon = app.create_icon(pystray)
+    icon = app.create_icon(pystray, session.prepare(app, pystray, env))
     on_termination(app.quit)
 
     tick_seconds = env_seconds(env, "CLAUDE_TRAY_TICK_SECONDS") or 60.0
@@ -73,6 +74,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         threading.Thread(target=_watch_ticks, args=(app,), name="watchdog", daemon=True).start()
         app.tick()
         _show_autostart(app, env)
+        session.start(app, icon, env, backend)
         _redock_while_unembedded(icon, app)
 
     try:
@@ -145,12 +147,18 @@ def _start_again() -> None:
     os.execv(sys.executable, [sys.executable, *argv[1:]])
 
 
+FOLLOW_EVERY_S = 3.0  # the icon follows a change of the cache within 5 s (SPEC §5)
+
+
 def _schedule_loop(app: TrayApp, tick_seconds: float) -> None:
     """Wake only when a job is due (schedule.idle_seconds), or at once when the app stops."""
     import schedule
 
     scheduler = schedule.Scheduler()
-    scheduler.every(tick_seconds).seconds.do(app.tick)
+    # schedule annotates its interval as int, and takes any number of seconds (a timedelta of it)
+    scheduler.every(tick_seconds).seconds.do(app.tick)  # type: ignore[arg-type]
+    # a stat() every few seconds, a redraw only when the cache changed
+    scheduler.every(min(tick_seconds, FOLLOW_EVERY_S)).seconds.do(app.follow_cache)  # type: ignore[arg-type]
     while not app.stopping.is_set():
         idle = scheduler.idle_seconds
         if app.stopping.wait(timeout=max(0.05, idle if idle is not None else tick_seconds)):

@@ -1,0 +1,111 @@
+"""The tray's life on a Linux desktop: notifications of its own, no tray host, the panel's real colour.
+
+`prepare` runs before the icon exists (the notifier, the panel's colour if a panel already runs); `start`
+runs once pystray's loop runs: it says so when no tray host is there — in the log and as a notification —
+and, when one appears (a late panel, a panel restarted), takes the panel's colour again and hands the
+icon its picture, so it shows within a second or two. Polls only while no host runs: then one
+`GetSelectionOwner` / `NameHasOwner` a second, each well under a millisecond in-process.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections.abc import Mapping
+
+from tray.desktop.app import TrayApp, log
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+HOST_POLL_S = 1.0
+PANEL_LOOK_AFTER_S = 1.0
+
+
+def prepare(app: TrayApp, pystray: Any, env: Mapping[str, str]) -> Any:
+    """Before the icon exists: the notifier; on xorg, the icon class to use instead of pystray's (or None)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    from tray.desktop.notices import DbusNotifier
+
+    runtime = env.get("XDG_RUNTIME_DIR") or os.path.dirname(str(app.cache_file))
+    app.notifier = DbusNotifier(dict(env), icon_path=os.path.join(runtime, f"claude-tray-note-{os.getpid()}.png"))
+    if not pystray.Icon.__module__.endswith("_xorg"):
+        return None
+    from tray.desktop.xorgicon import Icon
+
+    app.opaque = False  # this Icon puts the ring on the panel's own colour itself
+    Icon.panel_rgb = _panel_rgb(app, env)
+    Icon.menu_opener = staticmethod(lambda x, y: open_menu_window(app, x, y))
+    return Icon
+
+
+def _panel_rgb(app: TrayApp, env: Mapping[str, str]) -> tuple[int, int, int]:
+    from tray.desktop.app import XORG_BACKGROUND
+    from tray.desktop.theme import panel_colour
+
+    return panel_colour(env) or XORG_BACKGROUND[app.theme]
+
+
+def menu_entries(app: TrayApp) -> list[tuple[str, Any]]:
+    """The menu as (label, action) pairs for a backend without menus of its own (xorg); action None: a line."""
+    view = app.view
+    lines = [*view.lines, view.status_line] if view else ["Reading…"]
+    entries: list[tuple[str, Any]] = [(line, None) for line in lines]
+    entries += [("-", None), ("Refresh now", app.on_refresh), ("Open claude.ai usage settings", app.on_open_settings),
+                ("Show debug error", app.on_debug), ("-", None), ("Quit", app.quit)]
+    return entries
+
+
+def open_menu_window(app: TrayApp, x: int, y: int) -> None:
+    """Right-click on xorg: the menu as a small window at the pointer (its own process, Tk), then the action."""
+    from tray.desktop.edges import show_menu_window
+
+    entries = menu_entries(app)
+    chosen = show_menu_window([label for label, _ in entries], [action is not None for _, action in entries],
+                              x, y, theme=app.theme)
+    if chosen is not None and 0 <= chosen < len(entries) and entries[chosen][1] is not None:
+        entries[chosen][1]()
+
+
+def start(app: TrayApp, icon: Any, env: Mapping[str, str], backend: str) -> None:
+    if not sys.platform.startswith("linux") or backend in ("dummy",):
+        return
+    threading.Thread(target=_watch_host, args=(app, icon, env, backend), name="host", daemon=True).start()
+
+
+def _watch_host(app: TrayApp, icon: Any, env: Mapping[str, str], backend: str) -> None:
+    from tray.desktop.hosts import check_host, no_host_message
+
+    found = check_host(env, backend)
+    if found.present:
+        if not app.stopping.wait(PANEL_LOOK_AFTER_S):  # once docked, the panel around the icon tells its colour
+            retheme(app, env)
+        return
+    message = no_host_message(found)
+    log.warning("%s", message)
+    app.notify(message, "Claude usage: no tray to show the icon in")
+    while not app.stopping.wait(HOST_POLL_S):
+        found = check_host(env, backend)
+        if found.present:
+            log.info("%s; showing the icon", found.title)
+            app.resend_image(lambda: True)
+            if not app.stopping.wait(PANEL_LOOK_AFTER_S):
+                retheme(app, env)
+            return
+
+
+def retheme(app: TrayApp, env: Mapping[str, str]) -> None:
+    """Take the panel's theme again (a panel that appeared late): redraw when it changed."""
+    from tray.desktop.theme import detect_theme
+
+    theme = detect_theme(env, setting=getattr(app, "theme_setting", None))
+    icon = app.icon
+    if icon is not None and hasattr(type(icon), "panel_rgb"):  # xorg: the ring sits on the panel's colour
+        type(icon).panel_rgb = _panel_rgb(app, env)
+    if theme != app.theme or icon is not None:
+        log.info("panel theme: %s", theme)
+        app.theme = theme
+        app.repaint()

@@ -1,0 +1,179 @@
+"""pystray's xorg backend, made usable: a square ring on the panel's colour, clicks, a tooltip, fast re-docking.
+
+Measured under trayer with pystray 0.19.5 (issue 14): the picture is stretched to the slot (24×30 at a
+32 px bar), transparent pixels turn black, clicks never arrive (the window selects no ButtonPress, upstream
+#151), a restarted tray host gets the icon back only at the next image update (43 s, 109 s, with an
+"AssertionError / Failed to dock icon" traceback), and there is no tooltip.
+
+Here: the window also selects ButtonPress and Enter/Leave; left-click runs the default item (Refresh now),
+right-click opens the menu as a small window of its own (`menu_opener`); the root window's MANAGER
+message (a new tray host owning `_NET_SYSTEM_TRAY_S0`, XEmbed spec) docks the icon again at once; the
+ring is drawn square, centred, on the panel's own colour; hovering shows the title in a small tooltip.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import PIL.Image
+import Xlib.error
+import Xlib.X
+from pystray import _xorg
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+EVENTS = (Xlib.X.ExposureMask | Xlib.X.StructureNotifyMask | Xlib.X.ButtonPressMask | Xlib.X.EnterWindowMask
+          | Xlib.X.LeaveWindowMask)
+TOOLTIP_DELAY_S = 0.5
+
+
+class Icon(_xorg.Icon):
+    panel_rgb: tuple[int, int, int] = (236, 236, 236)
+    menu_opener: Callable[[int, int], Any] | None = None  # right-click at root (x, y)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._tooltip: Any = None
+        self._hover: threading.Timer | None = None
+        self._manager_atom = self._display.intern_atom("MANAGER")
+        self._window.change_attributes(event_mask=EVENTS)
+        # A new tray host announces itself with a MANAGER client message to the root window's
+        # StructureNotify listeners (freedesktop system tray spec): listen, and dock at once.
+        self._display.screen().root.change_attributes(event_mask=Xlib.X.StructureNotifyMask)
+        self._display.flush()
+        original = self._message_handlers[Xlib.X.ClientMessage]
+
+        def on_client_message(event: Any) -> None:
+            if event.client_type == self._manager_atom and event.data[1][1] == self._net_system_tray_sx:
+                self._redock()
+            else:
+                original(event)
+
+        self._message_handlers[Xlib.X.ClientMessage] = on_client_message
+        self._message_handlers[Xlib.X.EnterNotify] = self._on_enter
+        self._message_handlers[Xlib.X.LeaveNotify] = self._on_leave
+
+    # --- docking ---------------------------------------------------------------------------------
+    def _redock(self) -> None:
+        self._systray_manager = None
+        try:
+            self._dock_window()
+        except Xlib.error.XError:
+            return
+        self._icon_data = None
+        self._draw()
+
+    def _show(self) -> None:
+        self._dock_quietly()
+
+    def _update_icon(self) -> None:
+        self._dock_quietly()
+        self._icon_data = None
+        self._draw()
+        self._icon_valid = True
+
+    def _dock_quietly(self) -> None:
+        """Dock if a tray host runs; without one, wait for its MANAGER message (no traceback in the log)."""
+        if self._systray_manager is None:
+            try:
+                self._dock_window()
+            except Xlib.error.XError:
+                self._systray_manager = None
+
+    def _on_destroy_notify(self, event: Any) -> None:
+        manager = self._systray_manager
+        if manager is None or event.window.id != manager.id:
+            return
+        self._systray_manager = None  # the host went away: its successor's MANAGER message docks us again
+        self._dock_quietly()
+
+    # --- the picture -----------------------------------------------------------------------------
+    def _assert_icon_data(self, width: int, height: int) -> None:
+        if self._icon_data and self._icon_data.size == (width, height):
+            return
+        side = max(1, min(width, height))
+        picture = self._icon.convert("RGBA").resize((side, side), PIL.Image.LANCZOS)
+        data = PIL.Image.new("RGB", (width, height), tuple(self.panel_rgb))
+        data.paste(picture, ((width - side) // 2, (height - side) // 2), mask=picture)
+        data.tostring = data.tobytes  # type: ignore[attr-defined]  # pystray's python-xlib calls it
+        self._icon_data = data
+
+    # --- clicks and the tooltip ------------------------------------------------------------------
+    def _on_button_press(self, event: Any) -> None:
+        self._hide_tooltip()
+        if event.detail == 1:
+            threading.Thread(target=self, daemon=True).start()  # the default item: Refresh now
+        elif event.detail == 3 and self.menu_opener is not None:
+            opener = self.menu_opener
+            threading.Thread(target=opener, args=(event.root_x, event.root_y), daemon=True).start()
+
+    def _on_enter(self, event: Any) -> None:
+        if self._hover is not None:
+            self._hover.cancel()
+        self._hover = threading.Timer(TOOLTIP_DELAY_S, self._send_message, (self._window, self._tooltip_atom()))
+        self._hover.daemon = True
+        self._hover.start()
+        self._display.flush()
+        self._pointer = (event.root_x, event.root_y)
+
+    def _on_leave(self, event: Any) -> None:
+        if self._hover is not None:
+            self._hover.cancel()
+            self._hover = None
+        self._hide_tooltip()
+
+    def _tooltip_atom(self) -> Any:
+        atom = self._display.intern_atom("_CLAUDE_TRAY_TOOLTIP")
+        original = self._message_handlers[Xlib.X.ClientMessage]
+        if not getattr(original, "_tooltip", False):
+            def on_client_message(event: Any) -> None:
+                if event.client_type == atom:
+                    self._show_tooltip()
+                else:
+                    original(event)
+            on_client_message._tooltip = True  # type: ignore[attr-defined]
+            self._message_handlers[Xlib.X.ClientMessage] = on_client_message
+        return atom
+
+    def _show_tooltip(self) -> None:
+        """A small override-redirect window with the title below (or above) the icon, like GTK's."""
+        self._hide_tooltip()
+        text = (self.title or self.name).encode("latin-1", "replace")[:200]
+        screen = self._display.screen()
+        font = self._display.open_font("fixed")
+        extents = font.query_text_extents(text)
+        width, height = extents.overall_width + 10, extents.font_ascent + extents.font_descent + 8
+        geom = self._window.get_geometry()
+        pos = self._window.translate_coords(screen.root, 0, 0)
+        x, y = max(0, min(-pos.x, screen.width_in_pixels - width)), -pos.y + geom.height + 4
+        if y + height > screen.height_in_pixels:
+            y = -pos.y - height - 4
+        tip = screen.root.create_window(x, y, width, height, 1, screen.root_depth, override_redirect=True,
+                                        background_pixel=0xFFFFE1, border_pixel=0x767676,
+                                        event_mask=Xlib.X.ExposureMask)
+        tip.set_wm_name(self.title or self.name)
+        tip.set_wm_class("claude-tray-tooltip", "claude-tray")
+        tip.map()
+        gc = tip.create_gc(foreground=0x000000, background=0xFFFFE1, font=font)
+        self._tooltip = (tip, gc, text, extents.font_ascent)
+        tip.image_text(gc, 5, 4 + extents.font_ascent, text)
+        self._display.flush()
+
+    def _on_expose(self, event: Any) -> None:
+        if self._tooltip is not None and event.window.id == self._tooltip[0].id:
+            tip, gc, text, ascent = self._tooltip
+            tip.image_text(gc, 5, 4 + ascent, text)
+            return
+        super()._on_expose(event)
+
+    def _hide_tooltip(self) -> None:
+        if self._tooltip is not None:
+            try:
+                self._tooltip[0].destroy()
+                self._display.flush()
+            except Xlib.error.XError:
+                pass
+            self._tooltip = None
