@@ -7,6 +7,7 @@ purpose: the rest of the interface is English, and a locale's weekday next to En
 from __future__ import annotations
 
 import math
+import sys
 import time
 from datetime import datetime, timedelta, tzinfo
 
@@ -36,7 +37,7 @@ def use_locale_clock() -> None:
     """Reset times follow the user's locale (24 h or 12 h clock): Python starts in the C locale (24 h)."""
     try:
         _c_locale.setlocale(_c_locale.LC_TIME, "")
-    except _c_locale.Error:
+    except Exception:  # locale.Error (an unknown locale: the C clock stays); typeshed's _locale lacks Error
         pass
 
 
@@ -45,10 +46,12 @@ def locale_uses_24h() -> bool:
 
     Reads locale state only, never the clock.
     """
-    try:
-        fmt = _c_locale.nl_langinfo(_c_locale.T_FMT)
-    except (AttributeError, ValueError):  # Windows has no nl_langinfo
-        fmt = ""
+    fmt = ""
+    if sys.platform != "win32":  # Windows has no nl_langinfo
+        try:
+            fmt = _c_locale.nl_langinfo(_c_locale.T_FMT)
+        except (AttributeError, ValueError):  # an interpreter built without it
+            pass
     if fmt:
         return not any(code in fmt for code in ("%p", "%P", "%I", "%l", "%r"))
     # A fixed 13:00, so the answer never depends on the time of day: 12 h locales write "1" and a marker.

@@ -119,7 +119,8 @@ def record(cls: type[_T]) -> type[_T]:
     body_dict["__record_fields__"] = tuple(specs.items())
     body_dict["__record_shown__"] = tuple(n for n in names if specs[n].repr)
     body_dict["__record_values__"] = _values_getter(names)
-    made.append(type(cls)(cls.__name__, cls.__bases__, body_dict))
+    metaclass: Callable[..., type[_T]] = type(cls)
+    made.append(metaclass(cls.__name__, cls.__bases__, body_dict))
     return made[0]
 
 
@@ -138,9 +139,10 @@ def _repr(self: Any) -> str:
 
 
 def _eq(self: Any, other: object) -> bool:
+    values = self.__record_values__
     if other.__class__ is not self.__class__:
         return NotImplemented
-    return self.__record_values__(self) == self.__record_values__(other)
+    return values(self) == values(other)
 
 
 def _hash(self: Any) -> int:

@@ -49,11 +49,10 @@ class Pace:
             return None
         window, readings = raw.get("window"), raw.get("readings")
         since, at, resets_at = (parse_timestamp(raw.get(k)) for k in _MOMENTS)
-        figures = [finite_number(raw.get(k)) for k in _FIGURES]
+        percent, rate, rate_low, rate_high = (finite_number(raw.get(k)) for k in _FIGURES)
         if (not isinstance(window, str) or type(readings) is not int or since is None or at is None
-                or resets_at is None or None in figures):
+                or resets_at is None or percent is None or rate is None or rate_low is None or rate_high is None):
             return None
-        percent, rate, rate_low, rate_high = figures
         return cls(window, since, at, percent, resets_at, rate, rate_low, rate_high, readings)
 
 

@@ -186,10 +186,10 @@ def parse_usage(payload: object) -> Usage:
         elif kind == "weekly_all" and seven_day is None:
             seven_day = UsageWindow("seven_day", "7-day", percent, resets_at, SEVEN_DAYS, severity)
         elif kind == "weekly_scoped":
-            name = _scoped_name(entry.get("scope"))
-            if name and not any(m.label.lower() == f"7-day {name}".lower() for m in models):
+            scoped = _scoped_name(entry.get("scope"))
+            if scoped and not any(m.label.lower() == f"7-day {scoped}".lower() for m in models):
                 models.append(
-                    UsageWindow(f"model:{name.lower()}", f"7-day {name}", percent, resets_at, SEVEN_DAYS, severity)
+                    UsageWindow(f"model:{scoped.lower()}", f"7-day {scoped}", percent, resets_at, SEVEN_DAYS, severity)
                 )
 
     return Usage(five_hour=five_hour, seven_day=seven_day, models=tuple(models), extra=_extra(payload))

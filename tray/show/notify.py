@@ -116,10 +116,11 @@ def _previous_full_period(state: CachedState, window: UsageWindow, now: datetime
             candidates[key] = reset
     # The history covers the hours before the tray started, or before this process sent anything.
     figures = WINDOW_FIGURES.get(window.key)
-    for reading in state.history if figures is not None else ():
-        figure, reset = figures(reading)
-        if figure is not None and figure >= _LIMIT and reset is not None:
-            candidates[period_key(window.key, reset)] = nearest_minute(reset)
+    if figures is not None:
+        for reading in state.history:
+            figure, reset = figures(reading)
+            if figure is not None and figure >= _LIMIT and reset is not None:
+                candidates[period_key(window.key, reset)] = nearest_minute(reset)
     earlier = [
         (reset, key) for key, reset in candidates.items()
         if (current is None or reset < current)
@@ -136,7 +137,7 @@ def _pace_note(
     stretch of a bursty one, reaches the limit within PACE_NOTICE and before the reset."""
     notice = PACE_NOTICE.get(window.key)
     found = projections(state.history, now, paces=state.paces).get(window.key) if notice is not None else None
-    if found is None or found.limit_at is None or window.utilization >= _LIMIT:
+    if notice is None or found is None or found.limit_at is None or window.utilization >= _LIMIT:
         return None
     if abs(found.percent - window.utilization) >= 2:  # the history is not about the figure shown
         return None

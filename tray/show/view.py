@@ -157,7 +157,7 @@ def assess(
         return Status(Look.OFFLINE, f"{words} — {next_try}{age}", short + old)
     if usage is None:
         return Status(Look.STALE, "No reading yet", "no data yet")
-    if stale:
+    if stale or fetched is None:  # a reading without its time is stale
         if fetched is None:
             return Status(Look.STALE, "Stale: age unknown", "stale")
         return Status(Look.STALE, f"Stale: updated {format_age(fetched, now)}", f"stale {format_coarse(now - fetched)}")

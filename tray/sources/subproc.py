@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:
@@ -13,7 +14,7 @@ def kill_group(process: subprocess.Popen[bytes]) -> None:
     The pipe is closed rather than read: a grandchild that escaped the group could hold it open forever.
     """
     try:
-        if os.name == "posix":
+        if sys.platform != "win32":
             os.killpg(process.pid, signal.SIGKILL)
         else:
             process.kill()

@@ -13,6 +13,7 @@ import os
 import plistlib
 import re
 import subprocess
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -75,7 +76,11 @@ class LaunchAgent(AutostartBackend):
 
     @property
     def domain(self) -> str:
-        return f"gui/{os.getuid() if self._uid is None else self._uid}"
+        if self._uid is not None:
+            return f"gui/{self._uid}"
+        if sys.platform == "win32":  # launchd's per-user domain is named by a POSIX user id
+            raise AutostartError("Launch agents exist only on macOS.")
+        return f"gui/{os.getuid()}"
 
     def _read(self) -> dict[str, Any] | None:
         data = read_bytes(self._path)

@@ -10,6 +10,7 @@ status reports it and enable never overwrites it.
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Sequence
 from typing import Protocol, Union
 
@@ -19,6 +20,7 @@ from tray.errors import AutostartError
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 APPROVED_KEY = r"Software\Microsoft\Windows\CurrentVersion\Explorer\StartupApproved\Run"
 RegistryValue = Union[str, bytes]
+_NO_REGISTRY = "There is no Windows registry on this system."
 
 
 class Registry(Protocol):
@@ -32,9 +34,11 @@ class Registry(Protocol):
 
 
 class WinRegRegistry:
-    """The real HKEY_CURRENT_USER."""
+    """The real HKEY_CURRENT_USER (Windows only: elsewhere each method raises AutostartError)."""
 
     def get(self, key: str, name: str) -> RegistryValue | None:
+        if sys.platform != "win32":
+            raise AutostartError(_NO_REGISTRY)
         import winreg
 
         try:
@@ -45,12 +49,16 @@ class WinRegRegistry:
         return value if isinstance(value, (str, bytes)) else None
 
     def set(self, key: str, name: str, value: str) -> None:
+        if sys.platform != "win32":
+            raise AutostartError(_NO_REGISTRY)
         import winreg
 
         with winreg.CreateKeyEx(winreg.HKEY_CURRENT_USER, key, 0, winreg.KEY_SET_VALUE) as handle:
             winreg.SetValueEx(handle, name, 0, winreg.REG_SZ, value)
 
     def delete(self, key: str, name: str) -> None:
+        if sys.platform != "win32":
+            raise AutostartError(_NO_REGISTRY)
         import winreg
 
         try:
