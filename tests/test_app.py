@@ -94,7 +94,7 @@ def test_a_fetch_on_the_worker_updates_the_icon_title_and_menu(make_app, httpser
     app.tick()
     app.fetch(manual=False)
     assert len(httpserver.log) == 1
-    assert icon.titles[-1] == "Claude 5h 47% · 7d 21%"
+    assert icon.titles[-1].startswith("Claude usage: 5-hour 47 %") and "; weekly 21 %;" in icon.titles[-1]
     assert any(line.startswith("5-hour 47% — resets in 2 h") for line in app.view.lines)
     assert icon.menu_updates >= 1
 

@@ -217,7 +217,9 @@ def test_two_config_dirs_run_two_trays_side_by_side_each_labelled(home: Path):
         view = app.redraw()
         titles.append(icon.title)
         assert view.lines[0] == f"Account: {_label(env)}"
-    assert titles == ["claude-work — Claude 5h 79% · 7d 20%", "claude-personal — Claude 5h 79% · 7d 20%"]
+    assert [t.split(",")[0] for t in titles] == [
+        "claude-work — Claude usage: 5-hour 79 %", "claude-personal — Claude usage: 5-hour 79 %"]
+    assert all("; weekly 20 %;" in t for t in titles)
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the XDG autostart entry")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tray.base.values import replace
 from tray.errors import UsageError
 from tray.model.state import CachedState, state_from_cache, state_to_section
 from tray.store import cache
@@ -108,3 +109,71 @@ def test_settings_dropped_by_a_foreign_rewrite_are_put_back(tmp_path):
     assert put_back(path, remembered, now=NOW) is True
     assert settings_of(state_from_cache(json.loads(path.read_text()))).show == "remaining"
     assert put_back(path, {"show": "used"}, now=NOW) is False  # stored again meanwhile: not overwritten
+
+
+# --- what the icon shows, counted the way the settings say ------------------------------------------------
+
+def sample_state(name: str, *, fable: float | None = None, at: datetime = NOW) -> CachedState:
+    """A cache state holding one peer-samples response, its resets moved ahead of `at`."""
+    from tests.conftest import FIXTURES
+    from tray.model.usage import parse_usage
+
+    body = json.loads((FIXTURES / "peer-samples" / "responses" / name).read_text())["body"]
+    for entry in [*body.get("limits", []), body["five_hour"], body["seven_day"]]:
+        session = entry.get("kind") == "session" or entry is body["five_hour"]
+        entry["resets_at"] = (at + (timedelta(hours=2) if session else timedelta(days=3))).isoformat()
+        if fable is not None and entry.get("kind") == "weekly_scoped":
+            entry["percent"] = fable
+    return CachedState(usage=parse_usage(body), fetched_at=at, source="api", plan="max")
+
+
+@pytest.mark.parametrize("sample", ["cs19_live_fable_only.json", "cb03_fable_limits_real_shape.json"])
+def test_a_fable_week_at_91_percent_becomes_the_icon_in_auto_and_the_menu_says_why(sample):
+    from tray.show.view import build_view
+
+    state = sample_state(sample, fable=91)
+    view = build_view(state, NOW, settings=Settings(icon="auto"), tz=timezone.utc, clock_24h=True, debug=False)
+    assert view.ring.single and view.ring.outer == 91 and view.ring.inner is None
+    assert "Icon: 7-day Fable, the limit closest to being reached" in view.lines
+    assert "Fable 91 %" in view.title
+
+
+def test_each_icon_setting_picks_its_window_and_a_missing_model_falls_back_to_the_binding_one():
+    from tray.show.view import build_view
+
+    state = sample_state("cs19_live_fable_only.json")  # 5-hour 48, weekly 18, Fable 3
+
+    def ring(icon: str):
+        return build_view(state, NOW, settings=Settings(icon=icon), tz=timezone.utc, clock_24h=True, debug=False)
+
+    assert (ring("both").ring.outer, ring("both").ring.inner, ring("both").ring.single) == (48, 18, False)
+    assert (ring("five_hour").ring.outer, ring("five_hour").ring.single) == (48, True)
+    assert (ring("weekly").ring.outer, ring("weekly").ring.single) == (18, True)
+    assert (ring("Fable").ring.outer, ring("Fable").ring.single) == (3, True)
+    assert ring("auto").ring.outer == 48
+    gone = ring("Opus")
+    assert gone.ring.outer == 48
+    assert "Icon: Opus is not in the latest reading — showing the closest limit, 5-hour" in gone.lines
+
+
+def test_remaining_counts_the_same_in_ring_label_title_menu_and_status():
+    from tray.show.report import status_text
+    from tray.show.view import build_view
+
+    state = replace(sample_state("cs19_live_fable_only.json"), settings={"show": "remaining", "label": "percent"})
+    view = build_view(state, NOW, tz=timezone.utc, clock_24h=True, debug=False)
+    assert view.ring.remaining and view.ring.outer == 48  # the ring draws what is left of 48 % used
+    assert view.label == "52% left"
+    assert view.title.startswith("Claude usage: 5-hour 52 % left, resets 14:00; weekly 82 % left; Fable 97 % left")
+    assert "5-hour 52% left — resets in 2 h (14:00)" in view.lines
+    text = status_text(state, NOW, tz=timezone.utc, clock_24h=True)
+    assert "5-hour 52% left" in text and "7-day 82% left" in text and "7-day Fable 97% left" in text
+
+
+def test_the_label_is_the_figure_or_the_figure_and_its_countdown():
+    from tray.show.view import build_view
+
+    state = sample_state("cs19_live_fable_only.json")
+    label = {mode: build_view(state, NOW, settings=Settings(label=mode, icon="auto"), debug=False).label
+             for mode in ("off", "percent", "percent-reset")}
+    assert label == {"off": "", "percent": "48%", "percent-reset": "48% · 2h"}

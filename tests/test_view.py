@@ -38,6 +38,8 @@ def fresh(usage: Usage, now: datetime, **fields: object) -> CachedState:
 
 # over_limit.json: 5-hour resets 2026-11-30T17:00Z, 7-day and Opus 2026-12-04T09:00Z (a Friday).
 OVER_NOW = at("2026-11-30T14:46:00+00:00")
+# The accessible title of the over-limit account, up to its age: every figure, in one sentence (SPEC §5).
+OVER_TITLE = "Claude usage: 5-hour 100 %, resets 18:00; weekly 103 %; Opus 100 %; extra usage €20.00; updated "
 
 
 @pytest.fixture
@@ -65,7 +67,7 @@ def test_full_menu_of_an_account_over_its_limits(over_limit: Usage) -> None:
         "7-day Opus 100% — resets Fri 10:00",
         "Extra usage: €20.00 of €20.00 (100%)",
     )
-    assert view.title == "Claude 5h 100% · 7d 103%"
+    assert view.title == OVER_TITLE + "1 min ago"
     assert view.status_line == "Updated 1 min ago"
     assert view.look is Look.OK
 
@@ -117,7 +119,9 @@ def test_per_model_window_from_limits_array_drives_the_inner_ring_and_says_so(fi
         "Extra usage: $408.43 used (no monthly limit)",
     )
     assert view.ring.inner == 81.0
-    assert view.title == "Claude 5h 15% · 7d 48% · Fable 81%"
+    assert view.title == (
+        "Claude usage: 5-hour 15 %, resets 04:40; weekly 48 %; Fable 81 %; extra usage $408.43; updated 1 min ago"
+    )
 
 
 def test_no_inner_ring_note_when_seven_day_is_the_highest(fixtures: Path) -> None:
@@ -159,7 +163,7 @@ def test_no_credentials_and_no_reading_is_signed_out() -> None:
     view = build_view(CachedState(), OVER_NOW, tz=UTC1, clock_24h=True, credentials_problem="signed_out")
     assert view.look is Look.SIGNED_OUT and view.ring.look is Look.SIGNED_OUT
     assert view.status_line == "Signed out — run `claude` to sign in"
-    assert view.title == "Claude (signed out)"
+    assert view.title == "Claude usage: signed out"
 
 
 def test_signed_out_user_with_fresh_status_line_figures_still_looks_ok(over_limit: Usage) -> None:
@@ -173,7 +177,7 @@ def test_expired_token_keeps_the_figures_and_says_how_to_refresh(over_limit: Usa
     view = build_view(fresh(over_limit, OVER_NOW), OVER_NOW, tz=UTC1, clock_24h=True, credentials_problem="expired")
     assert view.look is Look.EXPIRED
     assert view.status_line == "Token expired — run `claude` once to refresh · updated 1 min ago"
-    assert view.title == "Claude 5h 100% · 7d 103% (token expired)"
+    assert view.title == OVER_TITLE + "1 min ago; token expired"
     assert "5-hour 100% — resets in 2 h 14 m (18:00)" in view.lines
 
 
@@ -194,7 +198,7 @@ def test_rate_limit_says_when_the_next_try_is(over_limit: Usage) -> None:
     view = build_view(state, now, tz=UTC1, clock_24h=True)
     assert view.look is Look.RATE_LIMITED
     assert view.status_line == "Rate limited — next try 15:05 (in 4 min) · updated 3 min ago"
-    assert view.title == "Claude 5h 100% · 7d 103% (rate limited)"
+    assert view.title == OVER_TITLE + "3 min ago; rate limited"
 
 
 def test_server_error_names_the_http_status_and_a_stale_reading_its_age(over_limit: Usage) -> None:
@@ -207,7 +211,7 @@ def test_server_error_names_the_http_status_and_a_stale_reading_its_age(over_lim
     view = build_view(state, now, tz=UTC1, clock_24h=True)
     assert view.look is Look.OFFLINE
     assert view.status_line == "Server error (HTTP 502) — next try 15:03 (in 3 min) · updated 2 h ago"
-    assert view.title == "Claude 5h 100% · 7d 103% (server error, 2 h old)"
+    assert view.title == OVER_TITLE + "2 h ago; server error, 2 h old"
 
 
 def test_network_failure_is_offline(over_limit: Usage) -> None:
@@ -222,7 +226,7 @@ def test_old_reading_is_stale_with_its_age_and_keeps_its_figures(over_limit: Usa
     view = build_view(fresh(over_limit, now, fetched_at=now - timedelta(hours=2)), now, tz=UTC1, clock_24h=True)
     assert view.look is Look.STALE
     assert view.status_line == "Stale: updated 2 h ago"
-    assert view.title == "Claude 5h 100% · 7d 103% (stale 2 h)"
+    assert view.title == OVER_TITLE + "2 h ago; stale 2 h"
     assert "7-day 103% — resets Fri 10:00" in view.lines
 
 
@@ -244,7 +248,7 @@ def test_nothing_cached_yet_is_dimmed_not_alarming() -> None:
 def test_account_label_prefixes_the_plan_line_and_the_title(over_limit: Usage) -> None:
     view = build_view(fresh(over_limit, OVER_NOW), OVER_NOW, tz=UTC1, clock_24h=True, label="work")
     assert view.lines[0] == "work — Plan: Max"
-    assert view.title == "work — Claude 5h 100% · 7d 103%"
+    assert view.title == "work — " + OVER_TITLE + "1 min ago"
 
 
 def test_title_never_exceeds_the_windows_limit(over_limit: Usage) -> None:

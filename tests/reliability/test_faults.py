@@ -122,7 +122,7 @@ def test_a_read_only_disk_is_reported_and_the_tray_still_redraws(tmp_path: Path,
             cache.update_state(path, lambda s: s, now=NOW)
         app = TrayApp(env=tray_env(home), cache_file=path, base_interval=60, clock=lambda: NOW)
         app.icon = StandInIcon()
-        assert "5h 23%" in app.redraw().title
+        assert "5-hour 23 %" in app.redraw().title
         app.fetch(manual=False)  # the claim cannot be written: logged, nothing sent, no crash
         assert path.read_bytes() == before
     finally:

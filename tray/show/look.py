@@ -43,3 +43,6 @@ class RingSpec:
     inner_pace: float | None = None  # fraction 0–1 of the weekly window elapsed
     outer_ahead: bool = False  # usage runs ahead of elapsed time by a margin: warn on the pace tick
     inner_ahead: bool = False
+    single: bool = False  # one window only (`outer`), drawn as one ring: the `icon` setting chose one
+    remaining: bool = False  # arcs show what is left (100 - used); the level still follows what is used
+    digits: bool = False  # the figure as digits inside the icon, for hosts with no label beside it (opt-in)

@@ -30,7 +30,8 @@ INNER = (0.58, 0.36)  # inner ring
 CENTRE = 0.28  # radius the centre glyphs stay within
 TICK = 0.10  # pace tick width
 OUTLINE = (0.98, 0.84)  # signed out: one thin ring, nothing inside
-DASHES = {OUTER: 10, INNER: 7, OUTLINE: 8}  # broken tracks for offline / signed out
+SINGLE = (0.98, 0.54)  # one window chosen (`icon` setting): one ring as thick as both, the same centre
+DASHES = {OUTER: 10, INNER: 7, OUTLINE: 8, SINGLE: 10}  # broken tracks for offline / signed out
 
 
 @record
@@ -181,8 +182,9 @@ def _level_cue(cv: _Canvas, spec: RingSpec, pal: Palette) -> None:
 
 
 def _figures(cv: _Canvas, spec: RingSpec, pal: Palette, *, dim: bool, broken: bool) -> None:
-    for ring, percent, pace, ahead in ((OUTER, spec.outer, spec.outer_pace, spec.outer_ahead),
-                                       (INNER, spec.inner, spec.inner_pace, spec.inner_ahead)):
+    rings = ((SINGLE, spec.outer, spec.outer_pace, spec.outer_ahead),) if spec.single else (
+        (OUTER, spec.outer, spec.outer_pace, spec.outer_ahead), (INNER, spec.inner, spec.inner_pace, spec.inner_ahead))
+    for ring, percent, pace, ahead in rings:
         if broken:
             cv.dashed(ring, pal.track)
         else:
@@ -191,7 +193,11 @@ def _figures(cv: _Canvas, spec: RingSpec, pal: Palette, *, dim: bool, broken: bo
             colour = pal.level(level_of(percent))
             if dim:
                 colour = _dim(colour, pal.faded, 0.5)
-            cv.band(ring, colour, 0.0, _fraction(percent))
+            # Remaining: the arc is what is left, and the tick the time left, so "ahead" still reads as the arc
+            # falling short of the tick. The colour (and the centre cue) still follow what is used.
+            cv.band(ring, colour, 0.0, 1.0 - _fraction(percent) if spec.remaining else _fraction(percent))
+        if spec.remaining and pace is not None:
+            pace = 1.0 - pace
         _pace(cv, ring, pace, ahead, pal.ink)
 
 
@@ -231,6 +237,9 @@ def render_ring(spec: RingSpec, size: int, *, theme: str = "dark",
     """The icon for `spec`, `size`×`size`. RGBA with transparency, or opaque RGB composited onto
     `background` (pystray's xorg backend drops alpha, so transparent pixels would turn black)."""
     pal = THEMES[theme]
+    figure = spec.outer if spec.single else max((p for p in (spec.outer, spec.inner) if p is not None), default=None)
+    if spec.digits and spec.look is Look.OK and figure is not None:
+        return _with_background(_digits(spec, figure, size, pal), background)
     cv = _Canvas(size, max(1, supersample))
     look = spec.look
     if look is Look.SIGNED_OUT:
@@ -258,6 +267,25 @@ def render_ring(spec: RingSpec, size: int, *, theme: str = "dark",
     if background is None:
         return image
     opaque = Image.new("RGB", (size, size), background)
+    opaque.paste(image, mask=image)
+    return opaque
+
+
+def _digits(spec: RingSpec, used: float, size: int, pal: Palette) -> Image.Image:
+    """The opt-in digits look (tray.show.digits): the figure the label would show, for hosts without one.
+    Other looks keep their rings: their shape cue (clock, pause, slash) says more than a number."""
+    from tray.show.digits import draw_digits, shown_number
+
+    level = pal.level(level_of(used))
+    fraction = _fraction(used)
+    return draw_digits(size, shown_number(used, spec.remaining), ink=pal.ink if used < 70 else level, bar=level,
+                       track=pal.track, fraction=1.0 - fraction if spec.remaining else fraction)
+
+
+def _with_background(image: Image.Image, background: tuple[int, int, int] | None) -> Image.Image:
+    if background is None:
+        return image
+    opaque = Image.new("RGB", image.size, background)
     opaque.paste(image, mask=image)
     return opaque
 

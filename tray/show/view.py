@@ -6,7 +6,6 @@ visible in every look; the look and the status line say how far to trust them.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
@@ -25,8 +24,10 @@ from tray.base.values import record
 from tray.forecast.projection import pace_phrase, projections
 from tray.model.pace import Paces
 from tray.model.state import CachedState, Reading
-from tray.model.usage import ExtraUsage, Usage, UsageWindow
+from tray.model.usage import ExtraUsage, Usage, UsageWindow, whole_percent
+from tray.show.choice import IconChoice, choose, figure_text, label_text, short_name
 from tray.show.look import Look, RingSpec
+from tray.store.settings import Settings, settings_of
 
 TITLE_LIMIT = 127  # Windows truncates tray titles at 128 characters including the terminator
 PACE_MARGIN = 0.10  # usage this far ahead of elapsed time is worth a warning tick
@@ -65,6 +66,7 @@ class MenuView:
     ring: RingSpec
     status_line: str
     debug_text: str  # redacted; "No error recorded." first when there is no error
+    label: str = ""  # the text beside the icon where the host has a label (`label` setting): "47%", "47% · 2h13m"
 
 
 def build_view(
@@ -78,13 +80,15 @@ def build_view(
     label: str | None = None,
     credentials_warning: str | None = None,
     debug: bool = True,
+    settings: Settings | None = None,
 ) -> MenuView:
     """Everything the menu, tooltip and icon show for `state` at `now`, in `tz` (None: the system's zone).
 
     `credentials_problem` is the kind of a live credentials check (`signed_out`, `no_credentials`, `expired`,
     `scope`, …); `label` names the account when several are watched; `credentials_warning` is a sentence for
     the debug text (e.g. the credentials file is readable by others). `debug=False` leaves the debug text
-    empty: the tray writes it when "Show debug error" is chosen, not every minute.
+    empty: the tray writes it when "Show debug error" is chosen, not every minute. `settings` (SPEC §9; None:
+    those stored in `state`) choose what the icon shows and whether figures count used or remaining.
     """
     from tray.show.debugtext import debug_text  # the tray's "Show debug error"; `status` never needs it
 
@@ -93,28 +97,38 @@ def build_view(
                     credentials_problem=credentials_problem)
     name = _clean_label(label)
     usage = state.usage
+    settings = settings_of(state) if settings is None else settings
+    choice = choose(usage, settings.icon)
     return MenuView(
-        title=_title(usage, status, name),
-        lines=menu_lines(state, now, tz=tz, clock_24h=clock, label=label),
+        title=_title(usage, status, name, now=now, tz=tz, clock_24h=clock, remaining=settings.remaining,
+                     fetched_at=state.fetched_at, via=state.via_host),
+        lines=menu_lines(state, now, tz=tz, clock_24h=clock, label=label, settings=settings),
         look=status.look,
-        ring=ring_spec(usage, now, status.look),
+        ring=ring_spec(usage, now, status.look, choice=choice, remaining=settings.remaining),
         status_line=status.line,
         debug_text=debug_text(state, now, tz=tz, credentials_problem=credentials_problem,
                               credentials_warning=credentials_warning) if debug else "",
+        label=label_text(choice, now, mode=settings.label, remaining=settings.remaining) if usage else "",
     )
 
 
 def menu_lines(
-    state: CachedState, now: datetime, *, tz: tzinfo | None, clock_24h: bool, label: str | None = None
+    state: CachedState, now: datetime, *, tz: tzinfo | None, clock_24h: bool, label: str | None = None,
+    settings: Settings | None = None,
 ) -> tuple[str, ...]:
-    """The menu's informational lines: the plan (and account), then `usage_lines`."""
+    """The menu's informational lines: the plan (and account), then `usage_lines`, counted as the settings
+    (None: those stored in `state`) say, with what the icon shows when it is not the usual pair of rings."""
     lines: list[str] = []
     plan = _plan_line(state.plan, _clean_label(label))
     if plan:
         lines.append(plan)
+    settings = settings_of(state) if settings is None else settings
     if state.usage is not None:
+        choice = choose(state.usage, settings.icon)
         lines.extend(usage_lines(state.usage, now, tz=tz, clock_24h=clock_24h, history=state.history,
-                                 paces=state.paces))
+                                 paces=state.paces, remaining=settings.remaining, inner_note=not choice.single))
+        if choice.note:
+            lines.append(choice.note)
     return tuple(lines)
 
 
@@ -133,7 +147,8 @@ def assess(
     error = state.last_error
     # An error older than the reading was overcome by it (a later fetch, or Claude Code's status line).
     kind = error.kind if error is not None and (fetched is None or error.at > fetched) else None
-    age = f" · updated {format_age(fetched, now)}" if usage is not None and fetched is not None else ""
+    host = state.via_host  # the reading came from another machine's snapshot (SPEC §10)
+    age = f" · {updated_phrase(fetched, now, host)}" if usage is not None and fetched is not None else ""
     old = f", {format_coarse(now - fetched)} old" if stale and fetched is not None else ""
     # Without credentials a fresh reading (from Claude Code's status line) is still the truth; it only
     # becomes a problem once nothing can refresh it.
@@ -160,9 +175,17 @@ def assess(
     if stale or fetched is None:  # a reading without its time is stale
         if fetched is None:
             return Status(Look.STALE, "Stale: age unknown", "stale")
-        return Status(Look.STALE, f"Stale: updated {format_age(fetched, now)}", f"stale {format_coarse(now - fetched)}")
+        short = f"stale {format_coarse(now - fetched)}"
+        return Status(Look.STALE, f"Stale: {updated_phrase(fetched, now, host)}", short)
+    if host:
+        return Status(Look.OK, "Updated " + updated_phrase(fetched, now, host), "")
     via = {"statusline": " via Claude Code", "oh-my-claude": " via oh-my-claude"}.get(state.source or "", "")
     return Status(Look.OK, f"Updated {format_age(fetched, now)}{via}", "")
+
+
+def updated_phrase(fetched: datetime, now: datetime, host: str | None) -> str:
+    """`updated 3 min ago`, or `via laptop · 3 min ago` for a reading another machine shared (SPEC §10)."""
+    return f"via {host} · {format_age(fetched, now)}" if host else f"updated {format_age(fetched, now)}"
 
 
 def _next_try(moment: datetime | None, now: datetime, tz: tzinfo | None, clock_24h: bool) -> str:
@@ -174,30 +197,33 @@ def _next_try(moment: datetime | None, now: datetime, tz: tzinfo | None, clock_2
 
 def usage_lines(
     usage: Usage, now: datetime, *, tz: tzinfo | None, clock_24h: bool, history: Sequence[Reading] = (),
-    paces: Paces | None = None,
+    paces: Paces | None = None, remaining: bool = False, inner_note: bool = True,
 ) -> list[str]:
     """One line per window (null windows are absent, never 0 %), each followed by its projection when the
     history gives one (`at this pace: …`, tray.forecast.projection), the inner-ring note, extra usage."""
     ahead = projections(history, now, paces=paces)
     lines: list[str] = []
     for window in usage.windows():
-        lines.append(window_line(window, now, tz=tz, clock_24h=clock_24h))
+        lines.append(window_line(window, now, tz=tz, clock_24h=clock_24h, remaining=remaining))
         found = ahead.get(window.key)
         # The history's last reading must be the figure shown (oh-my-claude may have written a newer one).
         if found is not None and window.utilization < 100 and abs(found.percent - window.utilization) < 2:
             lines.append(pace_phrase(found, now, tz=tz, clock_24h=clock_24h))
     peak = usage.weekly_peak()
-    if peak is not None and peak is not usage.seven_day:
-        lines.append(f"Inner ring: {peak.label} ({percent(peak.utilization)})")
+    if inner_note and peak is not None and peak is not usage.seven_day:
+        lines.append(f"Inner ring: {peak.label} ({figure_text(peak.utilization, remaining)})")
     extra = extra_usage_line(usage.extra)
     if extra:
         lines.append(extra)
     return lines
 
 
-def window_line(window: UsageWindow, now: datetime, *, tz: tzinfo | None, clock_24h: bool) -> str:
-    """`5-hour 47% — resets in 2 h 13 m (14:00)`, `7-day 21% — resets Thu 09:00`."""
-    return f"{window.label} {percent(window.utilization)} — {reset_phrase(window, now, tz=tz, clock_24h=clock_24h)}"
+def window_line(
+    window: UsageWindow, now: datetime, *, tz: tzinfo | None, clock_24h: bool, remaining: bool = False
+) -> str:
+    """`5-hour 47% — resets in 2 h 13 m (14:00)`, `7-day 21% — resets Thu 09:00`; `7-day 79% left — …`."""
+    figure = figure_text(window.utilization, remaining)
+    return f"{window.label} {figure} — {reset_phrase(window, now, tz=tz, clock_24h=clock_24h)}"
 
 
 def reset_phrase(window: UsageWindow, now: datetime, *, tz: tzinfo | None, clock_24h: bool) -> str:
@@ -244,14 +270,18 @@ def money(minor_units: float, currency: str | None, decimal_places: int = 2) -> 
 
 def percent(utilization: float) -> str:
     """Whole percent, rounded down like oh-my-claude (99.7 is not yet 100 %); above 100 stays as it is."""
-    return f"{max(0, math.floor(utilization))}%"
+    return f"{max(0, whole_percent(utilization))}%"
 
 
-def ring_spec(usage: Usage | None, now: datetime, look: Look) -> RingSpec:
-    """Outer ring 5-hour, inner ring the weekly peak; pace = elapsed share of each window."""
+def ring_spec(
+    usage: Usage | None, now: datetime, look: Look, *, choice: IconChoice | None = None, remaining: bool = False
+) -> RingSpec:
+    """Outer ring 5-hour, inner ring the weekly peak (or the one window `choice` picked, drawn alone);
+    pace = elapsed share of each window."""
+    single = choice is not None and choice.single
     if usage is None:
-        return RingSpec(look=look)
-    outer, inner = usage.five_hour, usage.weekly_peak()
+        return RingSpec(look=look, single=single, remaining=remaining)
+    outer, inner = (choice.outer, choice.inner) if choice is not None else (usage.five_hour, usage.weekly_peak())
     outer_pace, inner_pace = pace(outer, now), pace(inner, now)
     return RingSpec(
         look=look,
@@ -261,6 +291,8 @@ def ring_spec(usage: Usage | None, now: datetime, look: Look) -> RingSpec:
         inner_pace=inner_pace,
         outer_ahead=_ahead(outer, outer_pace),
         inner_ahead=_ahead(inner, inner_pace),
+        single=single,
+        remaining=remaining,
     )
 
 
@@ -272,21 +304,28 @@ def pace(window: UsageWindow | None, now: datetime) -> float | None:
     return min(1.0, max(0.0, elapsed))
 
 
-def _title(usage: Usage | None, status: Status, label: str | None) -> str:
+def _title(
+    usage: Usage | None, status: Status, label: str | None, *, now: datetime, tz: tzinfo | None = None,
+    clock_24h: bool = True, remaining: bool = False, fetched_at: datetime | None = None, via: str | None = None,
+) -> str:
+    """The tooltip and accessible name: one sentence with every figure and the age (screen readers read it,
+    and some hosts show no tooltip): `Claude usage: 5-hour 47 %, resets 14:00; weekly 21 %; Fable 80 %;
+    updated 3 min ago`."""
     parts: list[str] = []
     if usage is not None:
-        if usage.five_hour is not None:
-            parts.append(f"5h {percent(usage.five_hour.utilization)}")
-        if usage.seven_day is not None:
-            parts.append(f"7d {percent(usage.seven_day.utilization)}")
-        peak = usage.weekly_peak()
-        if peak is not None and peak is not usage.seven_day:
-            parts.append(f"{peak.label.replace('7-day ', '')} {percent(peak.utilization)}")
-        if not parts and usage.extra is not None and usage.extra.is_enabled and usage.extra.used_credits:
-            parts.append("extra " + money(usage.extra.used_credits, usage.extra.currency, usage.extra.decimal_places))
-    title = "Claude " + " · ".join(parts) if parts else "Claude"
+        for window in usage.windows():
+            part = f"{short_name(window)} {figure_text(window.utilization, remaining, spaced=True)}"
+            if window.key == "five_hour" and window.resets_at is not None and window.resets_at > now:
+                part += f", resets {format_clock(to_local(nearest_minute(window.resets_at), tz), clock_24h)}"
+            parts.append(part)
+        extra = usage.extra
+        if extra is not None and extra.is_enabled and extra.used_credits:
+            parts.append("extra usage " + money(extra.used_credits, extra.currency, extra.decimal_places))
+        if fetched_at is not None:
+            parts.append(updated_phrase(fetched_at, now, via))
     if status.short:
-        title += f" ({status.short})"
+        parts.append(status.short)
+    title = "Claude usage: " + ("; ".join(parts) if parts else "no reading yet")
     if label:
         title = f"{label} — {title}"
     return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + "…"
