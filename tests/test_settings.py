@@ -177,3 +177,22 @@ def test_the_label_is_the_figure_or_the_figure_and_its_countdown():
     label = {mode: build_view(state, NOW, settings=Settings(label=mode, icon="auto"), debug=False).label
              for mode in ("off", "percent", "percent-reset")}
     assert label == {"off": "", "percent": "48%", "percent-reset": "48% · 2h"}
+
+
+def test_notifications_follow_the_thresholds_set_and_read_as_left_in_remaining_mode():
+    from tray.show.notify import due_notifications
+
+    state = sample_state("cs19_live_fable_only.json")  # 5-hour at 48 %
+
+    def titles(**settings: str) -> list[str]:
+        chosen = Settings()
+        for key, value in settings.items():
+            chosen = chosen.with_text(key, value)
+        return [n.title for n in due_notifications(state, NOW, settings=chosen, tz=timezone.utc, clock_24h=True)]
+
+    assert titles() == []
+    assert titles(notify="40,90") == ["Claude 5-hour limit at 40%"]
+    assert titles(notify="40,90", show="remaining") == ["Claude 5-hour: 60 % left"]
+    assert titles(notify="off") == []
+    assert [n.title for n in due_notifications(replace(state, settings={"notify": "45"}), NOW)] == [
+        "Claude 5-hour limit at 45%"]

@@ -18,6 +18,7 @@ from tray.model.state import CachedState
 from tray.model.usage import UsageWindow
 from tray.show.look import Look
 from tray.show.view import STALE_AFTER, assess, percent, reset_phrase
+from tray.store.settings import Settings, settings_of
 
 THRESHOLDS = (80, 90, 100)
 AVAILABLE_AGAIN = 0  # recorded under the *previous* period's key, below every warning threshold
@@ -54,10 +55,14 @@ def due_notifications(
     tz: tzinfo | None = None,
     clock_24h: bool | None = None,
     stale_after: timedelta = STALE_AFTER,
+    settings: Settings | None = None,
 ) -> tuple[Notification, ...]:
-    """The notifications to show now; pass what was shown to `mark_sent` and store the result."""
+    """The notifications to show now; pass what was shown to `mark_sent` and store the result. The thresholds
+    and the way figures are counted are the settings' (SPEC §9; None: those stored in `state`)."""
     usage = state.usage
-    if usage is None:
+    settings = settings_of(state) if settings is None else settings
+    thresholds = settings.notify
+    if usage is None or not thresholds:  # `notify off`
         return ()
     clock = locale_uses_24h() if clock_24h is None else clock_24h
     # Old or failed readings could announce a limit that has since reset, or miss the reset itself.
@@ -69,12 +74,12 @@ def due_notifications(
             continue  # read before its reset: the figure is about to drop
         key = period_key(window.key, window.resets_at)
         before = len(due)
-        sent = max((t for t in state.notified.get(key, ()) if t in THRESHOLDS), default=AVAILABLE_AGAIN)
-        crossed = [t for t in THRESHOLDS if window.utilization >= t]
+        sent = max((t for t in state.notified.get(key, ()) if t > PACE_WARNING), default=AVAILABLE_AGAIN)
+        crossed = [t for t in thresholds if window.utilization >= t]
         if crossed and crossed[-1] > sent:
             # Only the highest: a first reading at 95 % says "90 %", not 80 and 90 at once.
-            due.append(_limit_note(window, key, crossed[-1], now, tz, clock))
-        elif window.utilization < THRESHOLDS[0]:
+            due.append(_limit_note(window, key, crossed[-1], now, tz, clock, remaining=settings.remaining))
+        elif window.utilization < thresholds[0]:
             previous = _previous_full_period(state, window, now)
             if previous is not None:
                 due.append(_available_note(window, previous, now, tz, clock))
@@ -153,11 +158,17 @@ def _pace_note(
 
 
 def _limit_note(
-    window: UsageWindow, key: str, threshold: int, now: datetime, tz: tzinfo | None, clock_24h: bool
+    window: UsageWindow, key: str, threshold: int, now: datetime, tz: tzinfo | None, clock_24h: bool,
+    remaining: bool = False,
 ) -> Notification:
     when = reset_phrase(window, now, tz=tz, clock_24h=clock_24h)
     message = when[0].upper() + when[1:] + "."
-    return Notification(key, threshold, f"Claude {window.label} limit at {threshold}%", message)
+    if not remaining:
+        return Notification(key, threshold, f"Claude {window.label} limit at {threshold}%", message)
+    # Counted as the menu counts them (`show remaining`): "20 % left", and the limit itself is "reached".
+    title = (f"Claude {window.label} limit reached" if threshold >= 100
+             else f"Claude {window.label}: {100 - threshold} % left")
+    return Notification(key, threshold, title, message)
 
 
 def _available_note(
