@@ -43,8 +43,13 @@ _ERROR_WORDS = {
 @record
 class Decision:
     allowed: bool
-    reason: str  # a sentence fragment for the status line and `refresh`, e.g. "rate limited until 14:05"
-    not_before: datetime | None = None  # the earliest moment asking again can change the answer
+    reason: str  # a sentence fragment for `refresh` and the log, e.g. "rate limited until 14:05"
+    held: str = ""  # what holds a manual refresh back, for the view to word: MANUAL_GAP, SERVER_WAIT or ""
+    moment: datetime | None = None  # what `held` is about: the last manual refresh, the end of the server's wait
+
+
+MANUAL_GAP = "manual_gap"  # a manual refresh less than MANUAL_MIN_GAP_S ago
+SERVER_WAIT = "server_wait"  # inside a wait the server asked for
 
 
 def clamp_interval(seconds: float | None) -> float:
@@ -88,7 +93,7 @@ def decide(
         return _decide_manual(state, now, force=force)
 
     if gate.reason == "auth" and gate.blocked_token == token_fingerprint:
-        return Decision(False, "credentials were refused; waiting for Claude Code to sign in again", None)
+        return Decision(False, "credentials were refused; waiting for Claude Code to sign in again")
 
     interval = interval_for(gate, base_interval)
     waits: list[tuple[datetime, str]] = []
@@ -106,12 +111,11 @@ def decide(
             fresh_until = state.fetched_at + timedelta(seconds=interval)
             waits.append((fresh_until, f"fresh reading ({max(0, int(age))} s old)"))
     if waits:
-        not_before = max(at for at, _ in waits)
-        return Decision(False, waits[0][1], not_before)
+        return Decision(False, waits[0][1])
 
     if state.fetched_at is None:
-        return Decision(True, "no reading yet", None)
-    return Decision(True, f"reading is {_age_words(now - state.fetched_at)} old", None)
+        return Decision(True, "no reading yet")
+    return Decision(True, f"reading is {_age_words(now - state.fetched_at)} old")
 
 
 def attempt_started(gate: GateState, now: datetime, *, manual: bool) -> GateState:
@@ -228,6 +232,7 @@ def _decide_manual(state: CachedState, now: datetime, *, force: bool = False) ->
             False,
             f"Anthropic asked to wait until {_clock_words(until, now)}{age} "
             "(`claude-tray refresh --force` asks anyway)",
+            SERVER_WAIT,
             until,
         )
     if gate.last_manual_at is not None:
@@ -237,9 +242,10 @@ def _decide_manual(state: CachedState, now: datetime, *, force: bool = False) ->
             return Decision(
                 False,
                 f"refreshed {int(since)} s ago; try again in a few seconds",
-                gate.last_manual_at + timedelta(seconds=MANUAL_MIN_GAP_S),
+                MANUAL_GAP,
+                gate.last_manual_at,
             )
-    return Decision(True, "manual refresh", None)
+    return Decision(True, "manual refresh")
 
 
 def _clock_went_back(gate: GateState, now: datetime, interval: float) -> bool:
