@@ -150,7 +150,7 @@ def update_cache(
         merged.update(changes)
         try:
             # allow_nan=False: NaN is not JSON and would break `jq .pro` for oh-my-claude's users.
-            data = (json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+            data = (_encode(merged) + "\n").encode("utf-8")
         except (TypeError, ValueError) as e:
             from tray.errors import CacheError
 
@@ -159,6 +159,26 @@ def update_cache(
             ) from e
         _write_atomically(path, data)
         return merged
+
+
+def _encode(merged: Mapping[str, Any]) -> str:
+    """The file's text: indented for people, but the history's readings one compact array a line. Indented
+    whole, the 1,800 readings of 8 days took 9 ms to write (json's indenting encoder is pure Python) and a
+    third more bytes for every status line to read."""
+    section = merged.get("tray")
+    history = section.get("history") if isinstance(section, dict) else None
+    if not isinstance(history, list) or not history or not all(type(r) is list for r in history):
+        return json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False)
+    marker = "history-" + os.urandom(8).hex()
+    text = json.dumps({**merged, "tray": {**section, "history": marker}}, indent=2, ensure_ascii=False,
+                      allow_nan=False)
+    rows = json.dumps(history, separators=(",", ":"), ensure_ascii=False, allow_nan=False)[1:-1]
+    if rows.count("],[") == len(history) - 1:  # only between readings (no text of theirs holds one)
+        rows = rows.replace("],[", "],\n      [")
+    else:
+        rows = ",\n      ".join(json.dumps(r, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+                                 for r in history)
+    return text.replace(f'"{marker}"', "[\n      " + rows + "\n    ]", 1)
 
 
 def update_state(
