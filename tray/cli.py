@@ -142,6 +142,20 @@ def _parser() -> argparse.ArgumentParser:
     config_set.add_argument("value", metavar="VALUE")
     config_actions.add_parser("unset", help="put a setting back to its default").add_argument("key", metavar="KEY")
     config.set_defaults(handler=_cmd_config)
+
+    history = commands.add_parser("history", help="the kept readings: a table per day, --csv, or a --png chart")
+    shape = history.add_mutually_exclusive_group()
+    shape.add_argument("--csv", action="store_true", help="print every kept reading as CSV")
+    shape.add_argument("--png", metavar="OUT.png", help="draw the chart to this PNG file")
+    shape.add_argument("--window-view", action="store_true", help="show the chart in a window (the menu's)")
+    history.add_argument("--days", type=float, default=7.0, metavar="N", help="chart the last N days (1-8, default 7)")
+    history.add_argument("--window", default="both", choices=("both", "5h", "7d", "five_hour", "seven_day"),
+                         help="which window to chart (default both)")
+    history.add_argument("--theme", default="auto", choices=("auto", "light", "dark"),
+                         help="chart colours (default: the desktop's)")
+    history.add_argument("--scale", type=float, default=None, metavar="N",
+                         help="pixel scale, 2 for HiDPI (default 1; the window follows the screen)")
+    history.set_defaults(handler=_cmd_history)
     return parser
 
 
@@ -254,6 +268,52 @@ def _cmd_render(args: argparse.Namespace, env: dict[str, str]) -> int:
     except OSError as error:
         raise UsageError(f"Could not write {out}: {error.strerror or error}.") from error
     print(f"Wrote {out} ({args.size}×{args.size}, {look.value}).")
+    return int(ExitCode.OK)
+
+
+def _cmd_history(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from tray.errors import ExitCode, UsageError
+
+    if not 1 <= args.days <= 8:
+        raise UsageError("--days must be between 1 and 8 (the history keeps 8 days).")
+    if args.scale is not None and not 0.5 <= args.scale <= 4:
+        raise UsageError("--scale must be between 0.5 and 4 (2 for a HiDPI screen).")
+    theme = None if args.theme == "auto" else args.theme
+    if args.window_view:
+        from tray.desktop.history_window import window_main
+
+        return window_main(env, theme=theme, scale=args.scale, days=args.days)
+    from tray.store import cache
+    from tray.store.paths import cache_path_str
+
+    state = cache.read_state(cache_path_str(env))
+    if args.csv:
+        from tray.show.history_report import write_csv
+
+        write_csv(state.history, sys.stdout)
+        return int(ExitCode.OK)
+    if args.png is None:
+        from tray.show.history_report import table
+
+        print(table(state.history))
+        return int(ExitCode.OK)
+    from tray.desktop.theme import detect_theme
+    from tray.show.history_chart import ChartError, draw
+    from tray.store.settings import settings_of
+
+    windows = {"both": ("five_hour", "seven_day"), "5h": ("five_hour",), "7d": ("seven_day",)}.get(
+        args.window, (args.window,))
+    try:
+        drawn = draw(state.history, args.png, now=_now(), days=args.days, windows=windows,
+                     theme=theme or detect_theme(env), scale=args.scale or 1.0,
+                     thresholds=settings_of(state).notify or (100,))
+    except ChartError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return int(ExitCode.FAILURE)
+    except OSError as error:
+        raise UsageError(f"Could not write {args.png}: {error.strerror or error}.") from error
+    width, height = drawn.size
+    print(f"Wrote {args.png} ({width}×{height}, {len(state.history)} readings kept).")
     return int(ExitCode.OK)
 
 
