@@ -99,6 +99,17 @@ def test_a_fetch_on_the_worker_updates_the_icon_title_and_menu(make_app, httpser
     assert icon.menu_updates >= 1
 
 
+def test_a_second_refresh_now_within_ten_seconds_says_nothing_was_fetched(make_app, httpserver: HTTPServer):
+    httpserver.expect_request("/api/oauth/usage").respond_with_json(usage_payload(47, 21))
+    app, icon, clock = make_app()
+    app.fetch(manual=True)
+    assert len(httpserver.log) == 1 and icon.notes[-1][0].startswith("Updated just now")
+    clock["now"] = NOW + timedelta(seconds=3)
+    app.fetch(manual=True)
+    assert len(httpserver.log) == 1  # nothing sent
+    assert icon.notes[-1] == ("Refreshed 3 s ago — try again in a few seconds", "Claude usage")
+
+
 def test_the_image_is_handed_over_only_when_the_picture_changed(make_app, httpserver: HTTPServer):
     httpserver.expect_request("/api/oauth/usage").respond_with_json(usage_payload(47, 21))
     app, icon, clock = make_app()

@@ -279,7 +279,20 @@ class TrayApp:
         if outcome.fetched or manual:
             self.redraw()
         if manual:
-            self.notify(self.view.status_line if self.view else outcome.message, "Claude usage")
+            self.notify(self._manual_words(outcome, now), "Claude usage")
+
+    def _manual_words(self, outcome: Any, now: datetime) -> str:
+        """What "Refresh now" did: the status line after a fetch, else what held it back (nothing was fetched)."""
+        refused = outcome.refused
+        if refused is None:
+            return self.view.status_line if self.view else outcome.message
+        from tray.fetching.gate import MANUAL_GAP
+
+        if refused.held == MANUAL_GAP and refused.moment is not None:
+            from tray.show.view import refreshed_recently
+
+            return refreshed_recently(refused.moment, now)
+        return refused.reason[:1].upper() + refused.reason[1:]
 
     def _write(self, change: Callable[[Any], Any], now: datetime) -> None:
         try:

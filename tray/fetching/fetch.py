@@ -33,13 +33,14 @@ class FetchOutcome:
     state: CachedState
     message: str
     error: TrayError | None = None
+    refused: gate.Decision | None = None  # the gate's answer when it held the fetch back
 
 
 class _NotAllowed(Exception):
-    def __init__(self, state: CachedState, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, state: CachedState, decision: gate.Decision) -> None:
+        super().__init__(decision.reason)
         self.state = state
-        self.reason = reason
+        self.decision = decision
 
 
 def run_fetch(
@@ -69,7 +70,7 @@ def run_fetch(
     decision = gate.decide(state, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual,
                            force=force)
     if not decision.allowed:
-        return FetchOutcome(False, state, decision.reason)
+        return FetchOutcome(False, state, decision.reason, refused=decision)
 
     from tray.sources.endpoint import api_url
 
@@ -80,14 +81,14 @@ def run_fetch(
         again = gate.decide(current, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual,
                             force=force)
         if not again.allowed:
-            raise _NotAllowed(current, again.reason)
+            raise _NotAllowed(current, again)
         started = gate.attempt_started(current.gate, now, manual=manual)
         return replace(current, gate=started, plan=creds.subscription_type or current.plan)
 
     try:
         cache.update_state(cache_file, claim, now=now)
     except _NotAllowed as refused:
-        return FetchOutcome(False, refused.state, refused.reason)
+        return FetchOutcome(False, refused.state, refused.decision.reason, refused=refused.decision)
 
     from tray.model.usage import parse_usage
     from tray.sources.client import fetch_usage_json

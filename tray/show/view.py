@@ -183,6 +183,12 @@ def assess(
     return Status(Look.OK, f"Updated {format_age(fetched, now)}{via}", "")
 
 
+def refreshed_recently(last_manual: datetime, now: datetime) -> str:
+    """"Refresh now" held back because the last one was seconds ago: nothing was fetched, and this says so."""
+    seconds = max(0, int((now - last_manual).total_seconds()))
+    return f"Refreshed {seconds} s ago — try again in a few seconds"
+
+
 def updated_phrase(fetched: datetime, now: datetime, host: str | None) -> str:
     """`updated 3 min ago`, or `via laptop · 3 min ago` for a reading another machine shared (SPEC §10)."""
     return f"via {host} · {format_age(fetched, now)}" if host else f"updated {format_age(fetched, now)}"
