@@ -321,6 +321,15 @@ class TrayApp:
 
         threading.Thread(target=show, daemon=True).start()
 
+    def history_items(self, Item: Any) -> Any:
+        """**Show usage history…** (SPEC §11): the chart, drawn and shown by a process of its own."""
+        yield Item("Show usage history…", lambda: self.on_history())
+
+    def on_history(self) -> None:
+        from tray.desktop.history_window import open_history_window
+
+        open_history_window(self.env)
+
     def on_autostart(self) -> None:
         from tray.desktop.autostart import backend_for
 
@@ -374,6 +383,7 @@ class TrayApp:
             yield Menu.SEPARATOR
             yield Item("Refresh now", lambda: self.on_refresh(), default=True)
             yield Item("Open claude.ai usage settings", lambda: self.on_open_settings())
+            yield from self.history_items(Item)
             yield Item("Show debug error", lambda: self.on_debug())
             yield Item("Launch at login", lambda: self.on_autostart(), checked=lambda _: self.autostart_enabled)
             yield Menu.SEPARATOR
