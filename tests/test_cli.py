@@ -169,7 +169,8 @@ def test_status_json_is_machine_readable(signed_in, fixtures, capsys):
     cache.write_text((fixtures / "cache" / "oh_my_claude.json").read_text())
     assert main(["status", "--json"], env_for(home)) == 0
     data = json.loads(capsys.readouterr().out)
-    assert [w["utilization"] for w in data["windows"]] == [47.0, 21.0]
+    # Read on 2025-12-28 before both resets, which have passed since: both windows are over (SPEC §4).
+    assert [(w["key"], w["utilization"]) for w in data["windows"]] == [("five_hour", 0.0), ("seven_day", 0.0)]
     assert data["source"] == "oh-my-claude" and data["look"] == "stale"
 
 

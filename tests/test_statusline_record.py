@@ -63,10 +63,19 @@ def test_a_moved_reset_time_is_new_figures(home, capsys):
 def test_figures_oh_my_claude_overwrote_are_written_back_at_once(home, capsys):
     run(home, report(23.5), NOW, capsys)
     raw = json.loads(cache_file(home).read_text())
-    raw["pro"]["five_hour_pct"], raw["updated_at"] = 80, "2026-11-30T12:00:03Z"  # oh-my-claude's own fetch
+    raw["pro"]["five_hour_pct"], raw["updated_at"] = 20, "2026-11-30T12:00:03Z"  # oh-my-claude's own fetch
     cache_file(home).write_text(json.dumps(raw))
     assert run(home, report(23.5), NOW + timedelta(seconds=5), capsys) == "5h:23% 7d:41%\n"
     assert json.loads(cache_file(home).read_text())["pro"]["five_hour_pct"] == 23
+
+
+def test_a_lower_figure_than_oh_my_claude_fetched_in_the_same_period_is_a_stale_session(home, capsys):
+    run(home, report(23.5), NOW, capsys)
+    raw = json.loads(cache_file(home).read_text())
+    raw["pro"]["five_hour_pct"], raw["updated_at"] = 80, "2026-11-30T12:00:03Z"  # the endpoint, via oh-my-claude
+    cache_file(home).write_text(json.dumps(raw))
+    assert run(home, report(23.5), NOW + timedelta(seconds=5), capsys) == "5h:80% 7d:41%\n"
+    assert json.loads(cache_file(home).read_text())["pro"]["five_hour_pct"] == 80
 
 
 def test_an_unchanged_report_is_answered_without_datetime_or_the_value_model(home, fixtures, capsys):

@@ -140,7 +140,16 @@ def test_window_that_has_not_started_says_so_and_has_no_pace(fixtures: Path) -> 
     assert view.ring.outer == 0.0 and view.ring.outer_pace is None
 
 
-def test_reset_time_in_the_past_asks_for_a_refresh(over_limit: Usage) -> None:
+def test_a_window_whose_reset_passed_reads_reset_in_ring_title_and_menu(over_limit: Usage) -> None:
+    now = at("2026-11-30T17:03:00+00:00")  # read at 16:30, the window reset at 17:00
+    view = build_view(fresh(over_limit, now, fetched_at=at("2026-11-30T16:30:00+00:00")), now, tz=UTC1,
+                      clock_24h=True)
+    assert view.lines[1] == "5-hour 0% — reset at 18:00 — starts with your next message"
+    assert view.ring.outer == 0.0 and view.ring.outer_pace is None  # not the 100 % it read before the reset
+    assert "5-hour 0 %" in view.title and "100" not in view.title.split(";")[0]
+
+
+def test_a_reading_taken_after_its_own_reset_time_asks_for_a_refresh(over_limit: Usage) -> None:
     now = at("2026-11-30T17:03:00+00:00")
     view = build_view(fresh(over_limit, now), now, tz=UTC1, clock_24h=True)
     assert view.lines[1] == "5-hour 100% — reset due — refresh"

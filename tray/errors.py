@@ -123,6 +123,12 @@ class BadResponse(ApiError):
     kind = "bad_response"
 
 
+class UnrecognisedAnswer(BadResponse):
+    """Usage JSON with no window (and no extra usage) this version recognises: not "ok", its own state (SPEC §4)."""
+
+    kind = "unrecognised"
+
+
 class CacheError(TrayError):
     """The shared cache could not be written (the old file is left intact)."""
 

@@ -103,7 +103,14 @@ def run_fetch(
             verify=verify,
             now=now,
         )
-        usage = parse_usage(payload)
+        try:
+            usage = parse_usage(payload)
+        except ApiError as unknown:
+            if not unknown.body_excerpt:  # the debug text shows what came back instead of usage
+                import json
+
+                unknown.body_excerpt = json.dumps(payload, ensure_ascii=False)[:BODY_EXCERPT_CHARS]
+            raise
     except ApiError as failure:
         retry_after = failure.retry_after if isinstance(failure, RateLimited) else None
         error, kind, raised = _last_error(failure, now, secrets=(creds.access_token,)), failure.kind, failure

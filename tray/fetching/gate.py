@@ -37,6 +37,7 @@ _ERROR_WORDS = {
     "network": "a network error",
     "server": "a server error",
     "bad_response": "an unreadable response",
+    "unrecognised": "an unrecognised answer",
 }
 
 

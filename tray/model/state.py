@@ -15,7 +15,7 @@ from datetime import datetime
 from tray.base.timeparse import format_iso, format_utc, parse_timestamp
 from tray.base.values import field, record, replace
 from tray.model.pace import Paces
-from tray.model.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
+from tray.model.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow, whole_percent
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -322,9 +322,9 @@ def pro_block(usage: Usage | None) -> dict[str, Any] | None:
     if usage is None or usage.five_hour is None or usage.seven_day is None:
         return None
     return {
-        "five_hour_pct": int(usage.five_hour.utilization),
+        "five_hour_pct": whole_percent(usage.five_hour.utilization),
         "five_hour_resets_at": format_iso(usage.five_hour.resets_at) if usage.five_hour.resets_at else "",
-        "seven_day_pct": int(usage.seven_day.utilization),
+        "seven_day_pct": whole_percent(usage.seven_day.utilization),
         "seven_day_resets_at": format_iso(usage.seven_day.resets_at) if usage.seven_day.resets_at else "",
     }
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from tray.base.timeparse import format_iso, parse_timestamp
 from tray.base.values import field, record
-from tray.errors import BadResponse
+from tray.errors import BadResponse, UnrecognisedAnswer
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -192,7 +192,11 @@ def parse_usage(payload: object) -> Usage:
                     UsageWindow(f"model:{scoped.lower()}", f"7-day {scoped}", percent, resets_at, SEVEN_DAYS, severity)
                 )
 
-    return Usage(five_hour=five_hour, seven_day=seven_day, models=tuple(models), extra=_extra(payload))
+    usage = Usage(five_hour=five_hour, seven_day=seven_day, models=tuple(models), extra=_extra(payload))
+    if not usage.windows() and usage.extra is None:
+        # An answer of windows we do not know yet (a new bucket, a `limits[]` of unknown kinds) is not "ok, 0 %".
+        raise UnrecognisedAnswer("The usage endpoint answered with no window this version recognises.")
+    return usage
 
 
 def _window(raw: object, key: str, label: str, period: timedelta) -> UsageWindow | None:
@@ -238,3 +242,10 @@ def finite_number(value: object) -> float | None:
     except OverflowError:  # JSON integers have no size limit; one too big for a float is no percentage
         return None
     return number if math.isfinite(number) else None
+
+
+def whole_percent(utilization: float) -> int:
+    """A percentage truncated as oh-my-claude writes it, float noise first snapped (SPEC §2): Claude Code sends
+    29 % as 28.999999999999996, which truncates to 28; 25.9 still gives 25."""
+    whole = round(utilization)
+    return int(whole) if abs(utilization - whole) <= 1e-6 else math.floor(utilization)

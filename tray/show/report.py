@@ -10,7 +10,7 @@ from tray.base.timeparse import format_iso
 from tray.forecast.projection import Projection, projections
 from tray.model.state import CachedState
 from tray.model.usage import UsageWindow
-from tray.show.view import assess, build_view, menu_lines
+from tray.show.view import as_of, assess, build_view, menu_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ def status_json(
     state: CachedState, now: datetime, *, credentials_problem: str | None = None, tz: tzinfo | None = None
 ) -> dict[str, Any]:
     view = build_view(state, now, credentials_problem=credentials_problem, tz=tz)
-    usage = state.usage
+    usage = as_of(state, now).usage  # a window whose reset has passed reads 0 % (SPEC §4)
     ahead = projections(state.history, now, paces=state.paces)
     error = state.last_error
     return {

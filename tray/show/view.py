@@ -37,7 +37,7 @@ _CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 STALE_AFTER = timedelta(minutes=10)
 _SIGNED_OUT_KINDS = frozenset({"signed_out", "no_credentials", "malformed"})
 _REFUSED_KINDS = frozenset({"auth", "expired", "scope"})
-_OFFLINE_KINDS = frozenset({"network", "server", "bad_response"})
+_OFFLINE_KINDS = frozenset({"network", "server", "bad_response", "unrecognised"})
 _SIGNED_OUT_WORDS = {
     "signed_out": "Signed out — run `claude` to sign in",
     "no_credentials": "No Claude Code sign-in found — run `claude` to sign in",
@@ -92,6 +92,7 @@ def build_view(
     """
     from tray.show.debugtext import debug_text  # the tray's "Show debug error"; `status` never needs it
 
+    state = as_of(state, now)
     clock = locale_uses_24h() if clock_24h is None else clock_24h
     status = assess(state, now, tz=tz, clock_24h=clock, stale_after=stale_after,
                     credentials_problem=credentials_problem)
@@ -118,6 +119,7 @@ def menu_lines(
 ) -> tuple[str, ...]:
     """The menu's informational lines: the plan (and account), then `usage_lines`, counted as the settings
     (None: those stored in `state`) say, with what the icon shows when it is not the usual pair of rings."""
+    state = as_of(state, now)
     lines: list[str] = []
     plan = _plan_line(state.plan, _clean_label(label))
     if plan:
@@ -168,6 +170,7 @@ def assess(
             "network": ("Offline", "offline"),
             "server": (f"Server error{code}", "server error"),
             "bad_response": (f"Unreadable answer from the usage endpoint{code}", "bad answer"),
+            "unrecognised": ("Unrecognised answer from the usage endpoint", "unrecognised answer"),
         }[str(kind)]
         return Status(Look.OFFLINE, f"{words} — {next_try}{age}", short + old)
     if usage is None:
@@ -232,14 +235,41 @@ def window_line(
     return f"{window.label} {figure} — {reset_phrase(window, now, tz=tz, clock_24h=clock_24h)}"
 
 
+def as_of(state: CachedState, now: datetime) -> CachedState:
+    """`state` as it is true at `now`: a window whose reset has passed is over, shown at 0 % until a new reading
+    arrives (SPEC §4) — never the pre-reset figure, which could read "critical" for an hour under a 429."""
+    usage, fetched = state.usage, state.fetched_at
+
+    def is_over(window: UsageWindow) -> bool:  # reset since it was read (a reading taken after it says otherwise)
+        reset = window.resets_at
+        return reset is not None and reset <= now and (fetched is None or reset > fetched)
+
+    if usage is None or not any(is_over(w) for w in usage.windows()):
+        return state
+    from tray.base.values import replace
+
+    def over(window: UsageWindow | None) -> UsageWindow | None:
+        if window is None or not is_over(window) or window.utilization == 0.0:
+            return window
+        return replace(window, utilization=0.0, severity=None)
+
+    reset = replace(usage, five_hour=over(usage.five_hour), seven_day=over(usage.seven_day),
+                    models=tuple(over(w) or w for w in usage.models))
+    return replace(state, usage=reset)
+
+
 def reset_phrase(window: UsageWindow, now: datetime, *, tz: tzinfo | None, clock_24h: bool) -> str:
     """`resets in 2 h 13 m (14:00)` for the 5-hour window; weekday and time for weekly ones."""
     if window.resets_at is None:
         return "not started"
-    if window.resets_at <= now:
-        # The figure was read before the reset: it is about to drop, and only a fetch can say to what.
-        return "reset due — refresh"
     local = to_local(nearest_minute(window.resets_at), tz)
+    if window.resets_at <= now and window.utilization > 0:
+        return "reset due — refresh"  # read after its own reset time: only a fetch can say what it is now
+    if window.resets_at <= now:
+        # The window is over (`as_of` shows it at 0 %); its successor starts with the next message.
+        when = format_clock(local, clock_24h) if window.period <= timedelta(days=1) or now - window.resets_at < (
+            timedelta(hours=20)) else format_weekday_clock(local, clock_24h)
+        return f"reset at {when} — starts with your next message"
     countdown = format_countdown(window.resets_at, now)
     if window.period <= timedelta(days=1):
         return f"resets {countdown} ({format_clock(local, clock_24h)})"
@@ -304,8 +334,8 @@ def ring_spec(
 
 def pace(window: UsageWindow | None, now: datetime) -> float | None:
     """How much of the window has elapsed, 0–1; None when it has not started or has no reset time."""
-    if window is None or window.resets_at is None or window.period <= timedelta(0):
-        return None
+    if window is None or window.resets_at is None or window.period <= timedelta(0) or window.resets_at <= now:
+        return None  # not started, or over (its successor starts with the next message)
     elapsed = 1 - (window.resets_at - now) / window.period
     return min(1.0, max(0.0, elapsed))
 
