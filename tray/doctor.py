@@ -42,6 +42,7 @@ def collect_checks(env: Mapping[str, str], *, now: datetime) -> list[Check]:
         *_cache_checks(env, now),
         *_endpoint_checks(env),
         _display_check(env),
+        *_host_checks(env),
         _autostart_check(env),
         *_leftover_checks(env),
     ]
@@ -137,6 +138,19 @@ def _display_check(env: Mapping[str, str]) -> Check:
         return Check(WARN, info.display)
     menu = "with a menu" if info.has_menu else "without a menu"
     return Check(OK if info.advice is None else WARN, f"Tray backend: {info.name} ({menu})", info.advice or "")
+
+
+def _host_checks(env: Mapping[str, str]) -> list[Check]:
+    """A tray host to show the icon in (SPEC §5): a StatusNotifierWatcher on the bus or an XEmbed tray."""
+    import sys
+
+    if not sys.platform.startswith("linux") or not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
+        return []
+    from tray.desktop.backend import detect_backend
+    from tray.desktop.hosts import check_host
+
+    found = check_host(env, detect_backend(env).name)
+    return [Check(OK if found.present else BAD, found.title, found.fix)]
 
 
 def _autostart_check(env: Mapping[str, str]) -> Check:

@@ -356,9 +356,14 @@ class Desktop(Screen):
         dunstrc = tmp / "dunstrc"
         dunstrc.write_text(DUNSTRC)
         self._spawn_daemon(["dunst", "-config", str(dunstrc)], env, tmp / "dunst.log")
-        self._spawn_daemon(list(TRAYER), env, tmp / "trayer.log")
-        wait_until(self.tray_owner, 10, "trayer owning _NET_SYSTEM_TRAY_S0")
+        self.start_panel()
         wait_until(self.notifications_owned, 10, "dunst owning org.freedesktop.Notifications", 0.05)
+
+    def start_panel(self) -> None:
+        """The tray host; subclasses (tests/e2e/panels.py) start another panel, or none."""
+        assert self._tmp is not None
+        self.panel = self._spawn_daemon(list(TRAYER), self.env, Path(self._tmp.name) / "trayer.log")
+        wait_until(self.tray_owner, 10, "trayer owning _NET_SYSTEM_TRAY_S0")
 
     def __exit__(self, *exc: object) -> None:
         for timer in self._timers:

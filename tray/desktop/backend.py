@@ -29,7 +29,7 @@ def detect_backend(env: Mapping[str, str], platform: str = sys.platform) -> Back
     if platform == "darwin":
         return BackendInfo("darwin", True, None, None)
     display = None
-    if not env.get("DISPLAY"):
+    if not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         display = (
             "No X display (DISPLAY is unset): the tray needs a desktop session; "
             "`claude-tray status` shows the figures in a terminal."

@@ -74,6 +74,29 @@ def start(app: TrayApp, icon: Any, env: Mapping[str, str], backend: str) -> None
     if not sys.platform.startswith("linux") or backend in ("dummy",):
         return
     threading.Thread(target=_watch_host, args=(app, icon, env, backend), name="host", daemon=True).start()
+    if env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+        threading.Thread(target=_watch_xembed_managers, args=(app, env), name="panel", daemon=True).start()
+
+
+def _watch_xembed_managers(app: TrayApp, env: Mapping[str, str]) -> None:
+    """A panel (re)started on X11 announces its tray with a MANAGER message to the root window: then take its
+    colour again. Blocks on the X connection, so it costs nothing while nothing happens."""
+    try:
+        from Xlib import X, display
+
+        conn = display.Display(env["DISPLAY"])
+        manager, selection = conn.intern_atom("MANAGER"), conn.intern_atom("_NET_SYSTEM_TRAY_S0")
+        conn.screen().root.change_attributes(event_mask=X.StructureNotifyMask)
+        conn.flush()
+        while not app.stopping.is_set():
+            event = conn.next_event()
+            if event.type == X.ClientMessage and event.client_type == manager and event.data[1][1] == selection:
+                log.info("a tray host started; showing the icon there")
+                if app.stopping.wait(PANEL_LOOK_AFTER_S):
+                    return
+                retheme(app, env)
+    except Exception as error:  # the display went away (logout): nothing left to watch
+        log.debug("panel watch ended: %s", error)
 
 
 def _watch_host(app: TrayApp, icon: Any, env: Mapping[str, str], backend: str) -> None:
