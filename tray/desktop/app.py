@@ -383,9 +383,9 @@ class TrayApp:
             yield Menu.SEPARATOR
             yield Item("Refresh now", lambda: self.on_refresh(), default=True)
             yield Item("Open claude.ai usage settings", lambda: self.on_open_settings())
-            yield from self.history_items(Item)
             yield Item("Show debug error", lambda: self.on_debug())
             yield Item("Launch at login", lambda: self.on_autostart(), checked=lambda _: self.autostart_enabled)
+            yield from self.history_items(Item)  # SPEC §5's order: after Settings, before Quit
             yield Menu.SEPARATOR
             yield Item("Quit", lambda: self.quit())
 
