@@ -20,6 +20,7 @@ from tray.errors import TrayError
 from tray.show.look import RingSpec
 from tray.show.view import MenuView, build_view
 from tray.store import cache
+from tray.store.settings import DEFAULTS, Settings
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -89,11 +90,18 @@ class TrayApp:
         self._ring: RingSpec | None = None
         self._jobs: queue.Queue[bool] = queue.Queue()
         self._pending = threading.Event()
-        self._write_lock = threading.Lock()
+        self._write_lock = threading.Lock()  # held by cache writes only (quit waits for one in flight), never a request
+        self.credentials_problem: str | None = None  # as the worker last read them (the tick never reads them)
         self.ui_lock = threading.Lock()  # xorg updates the X connection from the calling thread: one at a time
         self.stopping = threading.Event()
         self.autostart_enabled = False
         self.tick_started: float | None = None  # time.monotonic() of the tick in progress (the watchdog reads it)
+        # Settings (SPEC §9), taken from the cache at every redraw (tray/desktop/settings_menu.py).
+        self.settings: Settings = DEFAULTS
+        self.stored_settings: dict[str, str] | None = None  # as last read: put back after a foreign rewrite
+        self.interval_fixed = False  # --interval or CLAUDE_TRAY_INTERVAL given: the setting waits for the next run
+        self.last_state: Any = None
+        self._label_text = ""
 
     # --- the tick -------------------------------------------------------------------------
     def tick(self) -> None:
@@ -112,18 +120,26 @@ class TrayApp:
     def redraw(self) -> MenuView:
         now = self.clock()
         state = cache.read_state(self.cache_file)  # whole: the notifications look back through the history
-        view = build_view(state, now, credentials_problem=self._credentials_problem(now), label=self.label,
-                          debug=False)
+        from tray.desktop import settings_menu
+
+        settings = settings_menu.follow(self, state, now)
+        self.last_state = state
+        view = build_view(state, now, credentials_problem=self.credentials_problem, label=self.label,
+                          debug=False, settings=settings)
         self._push(view)
         self._announce(state, view, now)
         return view
 
     def debug_text(self) -> str:
         """The "Show debug error" text as of now, from the whole cache (the history names the last reset)."""
+        from tray.share import link as share
         from tray.show.debugtext import debug_text
 
         now = self.clock()
-        return debug_text(cache.read_state(self.cache_file), now, credentials_problem=self._credentials_problem(now))
+        state = cache.read_state(self.cache_file)
+        found = share.share_of(self.env, state)
+        notes = share.notes(share.scan(found, now), now) if found is not None else []
+        return debug_text(state, now, credentials_problem=self.credentials_problem, share_notes=notes)
 
     def _push(self, view: MenuView) -> None:
         with self.ui_lock:
@@ -134,12 +150,16 @@ class TrayApp:
         self.view = view
         if icon is None or self.stopping.is_set():
             return
-        ring = quantized(view.ring)
+        from tray.desktop import settings_menu
+
+        ring = settings_menu.ring_for_host(self, quantized(view.ring))
         if ring != self._ring:  # setting icon.icon costs a dock request (and a temp file on gtk)
             icon.icon = self.image_for(ring)
             self._ring = ring
         if previous is None or view.title != previous.title:
             icon.title = view.title
+        if view.label != self._label_text and settings_menu.show_label(icon, view.label):
+            self._label_text = view.label
         if previous is None or (view.lines, view.status_line) != (previous.lines, previous.status_line):
             icon.update_menu()
 
@@ -193,21 +213,19 @@ class TrayApp:
         started = self.tick_started
         return None if started is None else now - started
 
+    def interval(self) -> float:
+        """The poll interval in force: this run's --interval (or CLAUDE_TRAY_INTERVAL), else the setting."""
+        from tray.desktop.settings_menu import interval
+
+        return interval(self)
+
     def image_for(self, ring: RingSpec) -> Any:
+        from tray.desktop.settings_menu import theme as theme_in_force
         from tray.show.render import render_ring
 
-        background = XORG_BACKGROUND[self.theme] if self.opaque else None
-        return render_ring(ring, ICON_SIZE, theme=self.theme, background=background)
-
-    def _credentials_problem(self, now: datetime) -> str | None:
-        from tray.errors import CredentialsError
-        from tray.sources.credentials import check_usable, read_credentials
-
-        try:
-            check_usable(read_credentials(self.env), now)
-        except CredentialsError as problem:
-            return problem.kind
-        return None
+        theme = theme_in_force(self)  # the `theme` setting, or the panel's as detected
+        background = XORG_BACKGROUND[theme] if self.opaque else None
+        return render_ring(ring, ICON_SIZE, theme=theme, background=background)
 
     # --- notifications --------------------------------------------------------------------
     def _announce(self, state: Any, view: MenuView, now: datetime) -> None:
@@ -235,7 +253,10 @@ class TrayApp:
         self._write(remember, now)
 
     def _quiet(self, now: datetime) -> bool:
-        return bool(self.quiet_hours and self.quiet_hours.contains(now.astimezone()))
+        from tray.desktop.settings_menu import quiet_hours  # --quiet-hours of this run, else the setting
+
+        quiet = quiet_hours(self)
+        return bool(quiet and quiet.contains(now.astimezone()))
 
     def notify(self, message: str, title: str | None = None, urgency: int = 1) -> bool:
         """Show a notification of its own (none replaces another); True when it was delivered."""
@@ -265,9 +286,8 @@ class TrayApp:
 
         now = self.clock()
         try:
-            with self._write_lock:
-                outcome = run_fetch(self.cache_file, now, env=self.env, manual=manual,
-                                    base_interval=self.base_interval)
+            outcome = run_fetch(self.cache_file, now, env=self.env, manual=manual,
+                                base_interval=self.interval(), write=self._locked_write)
         except TrayError as error:
             log.warning("fetch failed: %s", error)
             if manual:
@@ -276,7 +296,11 @@ class TrayApp:
         except Exception:  # a bug: keep the tray alive, leave the trace in the log
             log.exception("unexpected error during fetch")
             return
-        if outcome.fetched or manual:
+        from tray.errors import CredentialsError
+
+        problem = outcome.error.kind if isinstance(outcome.error, CredentialsError) else None
+        seen, self.credentials_problem = self.credentials_problem, problem  # read on this thread, shown by the tick
+        if outcome.fetched or manual or problem != seen:
             self.redraw()
         if manual:
             self.notify(self._manual_words(outcome, now), "Claude usage")
@@ -296,10 +320,14 @@ class TrayApp:
 
     def _write(self, change: Callable[[Any], Any], now: datetime) -> None:
         try:
-            with self._write_lock:
-                cache.update_state(self.cache_file, change, now=now)
+            self._locked_write(self.cache_file, change, now=now)
         except TrayError as error:
             log.warning("cache not written: %s", error)
+
+    def _locked_write(self, path: Path | str, change: Callable[[Any], Any], *, now: datetime) -> Any:
+        """`cache.update_state`, marked in flight: quitting waits for it (never for a request)."""
+        with self._write_lock:
+            return cache.update_state(path, change, now=now)
 
     # --- menu actions ---------------------------------------------------------------------
     def on_refresh(self) -> None:
@@ -385,6 +413,9 @@ class TrayApp:
             yield Item("Open claude.ai usage settings", lambda: self.on_open_settings())
             yield Item("Show debug error", lambda: self.on_debug())
             yield Item("Launch at login", lambda: self.on_autostart(), checked=lambda _: self.autostart_enabled)
+            from tray.desktop import settings_menu
+
+            yield settings_menu.item(self, pystray)
             yield from self.history_items(Item)  # SPEC §5's order: after Settings, before Quit
             yield Menu.SEPARATOR
             yield Item("Quit", lambda: self.quit())

@@ -51,6 +51,8 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         label=label or _label(env), quiet_hours=quiet, theme=detect_theme(env),
         opaque=pystray.Icon.__module__.endswith("_xorg"),
     )
+    # A flag (or the environment) fixes the interval for this run; otherwise the `interval` setting rules.
+    app.interval_fixed = interval is not None or bool(env.get("CLAUDE_TRAY_INTERVAL", "").strip())
     backend = pystray.Icon.__module__.rsplit("_", 1)[-1]
     log.info(
         "claude-tray %s: backend %s (%s), cache %s, poll every %d s",
