@@ -31,6 +31,17 @@ USAGE_PATH = "/api/oauth/usage"
 CLAUDE_TRAY = Path(sys.executable).with_name("claude-tray")
 COMMAND = [str(CLAUDE_TRAY)] if CLAUDE_TRAY.exists() else [sys.executable, "-m", "tray"]
 OUTER_BAND = (0.74, 0.92)  # fractions of the icon's half size inside the outer (5-hour) ring
+# The menu's actions from the bottom, as the keyboard reaches them (SPEC §5 order, separators skipped).
+MENU_FROM_BOTTOM = (
+    "Quit", "Show usage history…",
+    *(("Settings",) if (ROOT / "tray" / "desktop" / "settings_menu.py").exists() else ()),
+    "Launch at login", "Show debug error", "Open claude.ai usage settings", "Refresh now",
+)
+
+
+def ups_to(label: str) -> int:
+    """How many Up keys from an open menu with nothing selected reach `label`."""
+    return MENU_FROM_BOTTOM.index(label) + 1
 
 
 @dataclass
@@ -207,9 +218,7 @@ def test_right_click_opens_the_menu_and_refresh_now_fetches(tray_for: Any) -> No
         Image.open(shot).crop((0, 0, right, bottom)).save(ROOT / "docs" / "menu-screenshot.png")
 
     hits = len(tray.usage.hits)
-    # Keyboard from the bottom (SPEC §5 order, separators skipped): Quit, Launch at login, Show debug
-    # error, Open claude.ai usage settings, Refresh now.
-    for _ in range(5):
+    for _ in range(ups_to("Refresh now")):
         desktop.key("Up")
     desktop.key("Return")
     desktop.wait_until(lambda: len(tray.usage.hits) > hits, 10, "a request after Refresh now")
@@ -239,7 +248,7 @@ def test_show_debug_error_opens_a_window_with_the_failure_and_no_token(tray_for:
 
     desktop.wait_until(error_recorded, 15, "the 502 recorded in the cache")
     tray.open_menu()
-    for _ in range(3):  # from the bottom: Quit, Launch at login, Show debug error
+    for _ in range(ups_to("Show debug error")):
         desktop.key("Up")
     desktop.key("Return")
     desktop.wait_until(lambda: window_titled(desktop, "claude-tray: debug"), 15, "the debug window")
