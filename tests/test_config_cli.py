@@ -125,3 +125,11 @@ def test_config_works_as_a_command_of_its_own(home):
 def test_an_old_reading_still_names_its_models(home, capsys):
     write_reading(home, "cb03_fable_limits_real_shape.json", at=datetime.now(timezone.utc) - timedelta(days=3))
     assert config(home, "set", "icon", "FABLE", capsys=capsys)[:2] == (0, "icon = Fable\n")
+
+
+def test_doctor_lists_the_settings_in_force(home, capsys):
+    config(home, "set", "show", "remaining", capsys=capsys)
+    main(["doctor"], {**env_for(home), "CLAUDE_TRAY_INTERVAL": "90"})
+    line = next(x for x in capsys.readouterr().out.splitlines() if "Settings in force" in x)
+    assert "icon both, show remaining (set), label off, notify 80,90,100, quiet_hours off, interval 60" in line
+    assert "CLAUDE_TRAY_INTERVAL=90 wins over the interval setting" in line

@@ -45,7 +45,22 @@ def collect_checks(env: Mapping[str, str], *, now: datetime) -> list[Check]:
         *_host_checks(env),
         _autostart_check(env),
         *_leftover_checks(env),
+        settings_check(env),
     ]
+
+
+def settings_check(env: Mapping[str, str]) -> Check:
+    """The settings in force (SPEC §9), as `claude-tray config list` has them; changed ones marked."""
+    from tray.store import cache
+    from tray.store.paths import cache_path_str
+    from tray.store.settings import settings_of
+
+    settings = settings_of(cache.read_state(cache_path_str(env)))
+    shown = ", ".join(f"{key} {value}" + ("" if settings.is_default(key) else " (set)")
+                      for key, value in settings.items())
+    fixed = env.get("CLAUDE_TRAY_INTERVAL", "").strip()
+    note = f"; CLAUDE_TRAY_INTERVAL={fixed} wins over the interval setting" if fixed else ""
+    return Check(OK, f"Settings in force: {shown}{note}")
 
 
 def _credential_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
