@@ -198,16 +198,18 @@ def test_update_state_returns_what_a_reader_now_sees(cache: Path) -> None:
     assert saved.usage == reading()
 
 
-def test_a_symlinked_cache_is_written_through_the_link(cache: Path, tmp_path: Path) -> None:
+def test_a_symlinked_cache_is_refused_in_one_sentence_and_its_target_is_untouched(cache: Path, tmp_path: Path) -> None:
+    # SPEC §8: never through a link (a planted one would make us overwrite any file of the user's).
     real = tmp_path / "dotfiles" / "usage_cache"
     real.parent.mkdir()
     real.write_text('{"code": {"x": 1}}')
     cache.parent.mkdir(parents=True)
     cache.symlink_to(real)
-    update_state(cache, record, now=T)
+    with pytest.raises(CacheError, match="symbolic link") as refused:
+        update_state(cache, record, now=T)
+    assert "\n" not in str(refused.value) and f"rm {cache}" in str(refused.value)
     assert cache.is_symlink()
-    assert json.loads(real.read_text())["code"] == {"x": 1}
-    assert json.loads(real.read_text())["pro"]["five_hour_pct"] == 47
+    assert real.read_text() == '{"code": {"x": 1}}'
 
 
 def existing_cache(cache: Path, fixtures: Path) -> bytes:

@@ -106,21 +106,32 @@ def _cache_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
     path = cache_path(env)
     checks = []
     folder = path.parent
-    if path.exists():
+    from tray.base.ownfile import UnsafeFile, folder_problem, read_own
+
+    if os.path.lexists(path):
         try:
-            json.loads(path.read_text(encoding="utf-8") or "null")
+            # Bounded, never through a link, never blocking on a FIFO (SPEC §8); what a write would refuse.
+            json.loads(read_own(path, cache.MAX_CACHE_BYTES + 1).decode("utf-8") or "null")
             checks.append(Check(OK, f"Cache readable: {path}"))
-        except (OSError, ValueError, UnicodeDecodeError):
+        except UnsafeFile as unsafe:
+            checks.append(Check(BAD, f"The cache {unsafe}, so the tray neither reads nor writes it",
+                                f"Remove it: rm {path}"))
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError):
             checks.append(Check(WARN, f"Cache at {path} is not valid JSON", "It is rewritten at the next fetch."))
     else:
         checks.append(Check(OK, f"No cache yet at {path} (written at the first fetch)"))
     existing = folder if folder.exists() else next((p for p in folder.parents if p.exists()), folder)
-    if os.access(existing, os.W_OK):
+    shared = folder_problem(str(folder)) if folder.exists() else None
+    if shared:
+        fix = f"chmod 700 {folder}" if "every user" in shared else "Use a folder of your own"
+        checks.append(Check(BAD, f"Cache folder {folder} {shared}: anyone could plant a file there, so the tray "
+                                 "does not write to it", f"{fix}, or set CLAUDE_TRAY_CACHE to a private folder."))
+    elif os.access(existing, os.W_OK):
         checks.append(Check(OK, "Cache folder is writable"))
     else:
         fix = "Fix its permissions, or set CLAUDE_TRAY_CACHE."
         checks.append(Check(BAD, f"Cache folder {existing} is not writable", fix))
-    if path.exists() and stat.S_IMODE(path.stat().st_mode) & 0o077:
+    if path.is_file() and not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) & 0o077:
         checks.append(Check(WARN, "Cache file is readable by others", f"chmod 600 {path}"))
     state = cache.read_state(path)
     if state.last_error is not None:
@@ -178,12 +189,17 @@ def _autostart_check(env: Mapping[str, str]) -> Check:
     return Check(OK, status.detail)
 
 
+_DOTENV_BYTES = 64 * 1024
+
+
 def _leftover_checks(env: Mapping[str, str]) -> list[Check]:
+    from tray.base.ownfile import read_own
     from tray.store.paths import config_dir
 
     dotenv = config_dir(env) / ".env"
     try:
-        text = dotenv.read_text(encoding="utf-8", errors="replace")
+        # Its first 64 KiB, not the whole file (a 1 GiB one must not cost 1 GiB), never from a FIFO.
+        text = read_own(dotenv, _DOTENV_BYTES).decode("utf-8", "replace")
     except OSError:
         return []
     if "session" in text.lower():

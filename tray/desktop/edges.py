@@ -161,7 +161,9 @@ class InstanceLock:
     def acquire(self) -> bool:
         # Like Path.mkdir(parents=True): only the innermost new folder gets 0700 (after the umask).
         os.makedirs(os.path.dirname(self.path) or ".", mode=0o700, exist_ok=True)
-        handle = open(self.path, "a+b")  # noqa: SIM115 - held until the process ends
+        from tray.store.lock import open_lock_file  # never through a planted link (SPEC §8)
+
+        handle = os.fdopen(open_lock_file(self.path), "r+b")  # held until the process ends
         try:
             if sys.platform == "win32":
                 import msvcrt

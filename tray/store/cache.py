@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from typing import Any, Callable
 
     from tray.model.state import CachedState
+    from tray.store.rawjson import Member
 
 OUR_KEYS = frozenset({"tray", "pro", "updated_at"})
 MAX_CACHE_BYTES = 8 * 1024 * 1024  # a cache is a few kB; anything this big is not ours to parse
@@ -42,9 +43,11 @@ def read_cache(path: Path | str) -> dict[str, Any]:
 
     Never locks (a status line must not wait) and never raises.
     """
+    from tray.base.ownfile import read_own
+
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_CACHE_BYTES + 1)
+        # Not through a link, not from a FIFO or device, not someone else's file (SPEC §8): those are "no data".
+        raw = read_own(path, MAX_CACHE_BYTES + 1)
     except (OSError, ValueError):
         return {}
     if not raw.strip() or len(raw) > MAX_CACHE_BYTES:
@@ -93,30 +96,41 @@ def _settled(signature: tuple[int, ...]) -> bool:
     return time.time_ns() - max(signature[3], signature[4]) > _SETTLE_NS
 
 
-def _read_for_update(path: str) -> dict[str, Any]:
-    """Like `read_cache`, but wait out oh-my-claude's rewrite (truncate, then write) before giving up.
+def _read_for_update(path: str) -> list[Member]:
+    """The file's top-level members as written (`tray.store.rawjson`), waiting out oh-my-claude's rewrite
+    (truncate, then write) before giving up.
 
     A writer that took a half-written file for "empty" would write back without oh-my-claude's `code`.
-    A prefix of a JSON object never parses, so a successful parse is a whole file. A file that stays
-    broken is garbage, and is overwritten after `_SETTLE_TRIES`.
+    A prefix of a JSON object is never whole, so a whole object is a whole file. A file that stays
+    broken is garbage, and is overwritten after `_SETTLE_TRIES`. What is not the user's own regular file
+    (a link, a FIFO, a device, someone else's file: SPEC §8) raises CacheError: nothing is written there.
     """
+    from tray.base.ownfile import UnsafeFile, read_own
+    from tray.store.rawjson import members
+
     for _ in range(_SETTLE_TRIES):
         try:
-            with open(path, "rb") as f:
-                raw = f.read(MAX_CACHE_BYTES + 1)
+            raw = read_own(path, MAX_CACHE_BYTES + 1)
         except FileNotFoundError:
-            return {}
+            return []
+        except UnsafeFile as unsafe:
+            if os.path.isdir(path) and not os.path.islink(path):
+                break  # a folder: the write itself fails and says so, as it always did
+            from tray.errors import CacheError
+
+            raise CacheError(
+                f"The usage cache {unsafe}, so nothing is written to it: remove it (`rm {path}`) and the next "
+                "write makes a file of your own."
+            ) from None
         except (OSError, ValueError):
             break
         if raw.strip() and len(raw) <= MAX_CACHE_BYTES:
-            try:
-                decoded = json.loads(raw)
-            except (ValueError, RecursionError):
-                pass  # half-written, or garbage: look again shortly
-            else:
-                return decoded if isinstance(decoded, dict) else {}
+            found = members(raw)
+            if found is not None:
+                return found
+            # half-written, or garbage: look again shortly
         time.sleep(_SETTLE_WAIT_S)
-    return read_cache(path)
+    return []
 
 
 def update_cache(
@@ -134,23 +148,27 @@ def update_cache(
     """
     from tray.store.lock import DEFAULT_TIMEOUT_S, FileLock
     from tray.store.paths import lock_path_str
+    from tray.store.rawjson import decode, splice
 
     path = os.fspath(path)
     _ensure_folder(_parent(path))
+    _refuse_shared_folder(_parent(path))
     with FileLock(lock_path_str(path), timeout=DEFAULT_TIMEOUT_S if lock_timeout is None else lock_timeout):
         # Re-read under the lock: another writer of ours may have changed the file since the caller looked.
-        current = _read_for_update(path)
+        found = _read_for_update(path)
+        current = decode(found)
         import copy
 
-        changes = dict(mutate(copy.deepcopy(current)))
+        # Other tools' values are not copied (nor ever re-encoded): they go back as they were written.
+        changes = dict(mutate({k: copy.deepcopy(v) if k in OUR_KEYS else v for k, v in current.items()}))
         foreign = sorted(set(changes) - OUR_KEYS)
         if foreign:
             raise ValueError(f"update_cache may set only {sorted(OUR_KEYS)}, not {foreign}")
         merged = dict(current)
         merged.update(changes)
         try:
-            # allow_nan=False: NaN is not JSON and would break `jq .pro` for oh-my-claude's users.
-            data = (_encode(merged) + "\n").encode("utf-8")
+            # allow_nan=False (in _encode): NaN is not JSON and would break `jq .pro` for oh-my-claude's users.
+            data = splice(found, changes, _encode)
         except (TypeError, ValueError) as e:
             from tray.errors import CacheError
 
@@ -213,6 +231,23 @@ def with_paces(state: CachedState) -> CachedState:
     return replace(state, paces=paces_of(history))
 
 
+def _refuse_shared_folder(folder: str) -> None:
+    """A folder others can write, or someone else's, is no place for the cache (SPEC §8): they could plant
+    a link or a file there for us to write through."""
+    from tray.base.ownfile import folder_problem
+
+    problem = folder_problem(folder)
+    if problem is None:
+        return
+    from tray.errors import CacheError
+
+    fix = f"run `chmod 700 {folder}`" if "every user" in problem else "use a folder of your own"
+    raise CacheError(
+        f"The cache folder {folder} {problem}, so anyone could plant a file there for the tray to write "
+        f"through: {fix}, or set CLAUDE_TRAY_CACHE to a file in a private folder."
+    )
+
+
 def _parent(path: str) -> str:
     """The folder holding `path`, as `Path.parent` has it ("." for a bare name)."""
     return os.path.dirname(path) or "."
@@ -258,8 +293,8 @@ def _exists(path: str) -> bool:
 
 def _write_atomically(path: str, data: bytes) -> None:
     """Temp file in the same folder (0600), fsync, rename over the target, fsync the folder."""
-    # Write through a symlinked cache (dotfile setups) instead of replacing the link with a file.
-    target = os.path.realpath(path)
+    # Never through a link (SPEC §8): the rename replaces the name itself, and a link there was refused.
+    target = path
     _remove_leftovers(target)
     tmp_name: str | None = None
     try:

@@ -39,14 +39,7 @@ class FileLock:
     def acquire(self) -> None:
         if self._fd is not None:
             raise RuntimeError("FileLock is not re-entrant")
-        try:
-            # 0600: the lock file sits in the 0700 cache folder and holds nothing, but nobody else needs it.
-            fd = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
-        except OSError as e:
-            raise CacheError(
-                f"Could not open the cache lock {self.lock_file} ({e.strerror or e}); "
-                "check that folder's permissions."
-            ) from e
+        fd = open_lock_file(self.lock_file)
         deadline = time.monotonic() + max(0.0, self.timeout)
         try:
             while not _try_lock(fd):
@@ -85,6 +78,39 @@ class FileLock:
         tb: TracebackType | None,
     ) -> None:
         self.release()
+
+
+def open_lock_file(path: str) -> int:
+    """The lock file's descriptor, created 0600 when missing; never through a link (SPEC §8).
+
+    A link where the lock should be was planted (no writer of ours makes one), and following it could
+    create a file anywhere or make us wait on a file someone else holds: it is removed and a lock of our
+    own made in its place. A FIFO, a device or someone else's file is refused in one sentence.
+    """
+    from tray.base.ownfile import UnsafeFile, open_own
+
+    for attempt in range(2):
+        try:
+            # 0600: the lock file sits in the 0700 cache folder and holds nothing, but nobody else needs it.
+            return open_own(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except UnsafeFile as unsafe:
+            if attempt == 0 and os.path.islink(path):
+                try:
+                    os.unlink(path)  # the link itself, never what it points to
+                except FileNotFoundError:
+                    pass  # another writer of ours removed it first
+                except OSError:
+                    pass  # the open below says why
+                continue
+            raise CacheError(
+                f"The cache lock {unsafe}, so it is not used: remove it (`rm {path}`); the next write makes "
+                "a new one."
+            ) from None
+        except OSError as e:
+            raise CacheError(
+                f"Could not open the cache lock {path} ({e.strerror or e}); check that folder's permissions."
+            ) from e
+    raise AssertionError("unreachable")
 
 
 def _try_lock(fd: int) -> bool:

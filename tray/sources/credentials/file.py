@@ -17,14 +17,16 @@ MAX_BYTES = 1024 * 1024
 
 def read_credentials_text(path: Path | str) -> str | None:
     """The file's text, or None when there is no file. Opens read-only: never creates or touches it."""
+    from tray.base.ownfile import UnsafeFile, read_own
+
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+        # Not through a link, never blocking on a FIFO or device, only the user's own file (SPEC §8).
+        raw = read_own(path, MAX_BYTES + 1)
     except FileNotFoundError:
         return None
-    except IsADirectoryError:
+    except UnsafeFile as unsafe:
         raise CredentialsMalformed(
-            f"{path} is a folder, not Claude Code's credentials file: remove it and run `claude` to sign in."
+            f"{unsafe}, so it is not read as Claude Code's credentials: remove it and run `claude` to sign in."
         ) from None
     except OSError as problem:
         raise CredentialsMissing(
