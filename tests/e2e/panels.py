@@ -67,7 +67,7 @@ HOSTS = {
     # name: (tools it needs, pystray backend the tray uses there)
     "trayer": (("trayer",), "gtk"),
     "lxpanel": (("lxpanel",), "gtk"),
-    "xfce4-panel": (("xfce4-panel",), "appindicator"),
+    "xfce4-panel": (("xfce4-panel", "xfconf-query"), "appindicator"),
 }
 
 
@@ -106,6 +106,10 @@ class PanelDesktop(Desktop):
             folder.mkdir(parents=True, exist_ok=True)
             r, g, b = (round(c / 255, 3) for c in rgb)
             (folder / "xfce4-panel.xml").write_text(XFCE_PANEL.format(r=r, g=g, b=b))
+            # xfconfd (D-Bus activated) keeps what it read first: tell it the colour, too.
+            subprocess.run(["xfconf-query", "-c", "xfce4-panel", "-p", "/panels/panel-1/background-rgba",
+                            *(arg for c in (r, g, b, 1) for arg in ("-t", "double", "-s", str(c)))],
+                           env=self.env, capture_output=True, timeout=10, check=True)
             self.env["XDG_CURRENT_DESKTOP"] = "XFCE"
             argv = ["xfce4-panel", "--disable-wm-check"]
         else:

@@ -87,7 +87,13 @@ def readable_ring(desk: PanelDesktop) -> Box | None:
         return None
     pad = max(2, box.width // 3)
     area = Box(max(0, box.x - pad), max(0, box.y - pad), box.width + 2 * pad, box.height + 2 * pad)
-    return box if track_pixels(desk.grab_box(area), desk.panel_rgb) >= 25 else None
+    if track_pixels(desk.grab_box(area), desk.panel_rgb) < 25:
+        return None
+    # Drawn for this panel: the light theme's level colours are dark (luma ≤ ~120), the dark theme's bright.
+    arcs = [(r * 299 + g * 587 + b * 114) / 1000 for r, g, b in desk.grab_box(box).getdata()
+            if max(r, g, b) - min(r, g, b) >= 60]
+    mean = sum(arcs) / len(arcs)
+    return box if (mean <= 120 if desk.theme == "light" else mean >= 90) else None
 
 
 def shoot(desk: PanelDesktop, name: str) -> None:

@@ -94,12 +94,35 @@ class Icon(_xorg.Icon):
     def _assert_icon_data(self, width: int, height: int) -> None:
         if self._icon_data and self._icon_data.size == (width, height):
             return
+        if self._systray_manager is not None:
+            sampled = self._panel_beside()
+            if sampled is not None:
+                self.panel_rgb = sampled
         side = max(1, min(width, height))
         picture = self._icon.convert("RGBA").resize((side, side), PIL.Image.LANCZOS)
         data = PIL.Image.new("RGB", (width, height), tuple(self.panel_rgb))
         data.paste(picture, ((width - side) // 2, (height - side) // 2), mask=picture)
         data.tostring = data.tobytes  # type: ignore[attr-defined]  # pystray's python-xlib calls it
         self._icon_data = data
+
+    def _panel_beside(self) -> tuple[int, int, int] | None:
+        """The panel's colour just left and right of the docked icon (its commonest there), or None."""
+        from tray.desktop.theme import most_common
+
+        try:
+            screen = self._display.screen()
+            geom = self._window.get_geometry()
+            pos = self._window.translate_coords(screen.root, 0, 0)
+            x, y, w, h = -pos.x, -pos.y, geom.width, geom.height
+            if x < 0 or y < 0 or y + h > screen.height_in_pixels:
+                return None
+            data = b""
+            for left in (x - 3, x + w):
+                if left >= 0 and left + 3 <= screen.width_in_pixels:
+                    data += screen.root.get_image(left, y, 3, h, Xlib.X.ZPixmap, 0xFFFFFFFF).data
+            return most_common(data, len(data) // 4) if data else None
+        except Xlib.error.XError:
+            return None
 
     # --- clicks and the tooltip ------------------------------------------------------------------
     def _on_button_press(self, event: Any) -> None:
