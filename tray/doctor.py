@@ -45,6 +45,7 @@ def collect_checks(env: Mapping[str, str], *, now: datetime) -> list[Check]:
         *_host_checks(env),
         _autostart_check(env),
         *_leftover_checks(env),
+        *share_checks(env, now=now),
         settings_check(env),
     ]
 
@@ -212,3 +213,80 @@ def _not_macos() -> bool:
     import sys
 
     return sys.platform != "darwin"
+
+
+def share_checks(env: Mapping[str, str], *, now: datetime) -> list[Check]:
+    """Sharing with other machines (SPEC §10): the folder there and writable, each machine's snapshot with its
+    age, clocks that disagree, files ignored and why."""
+    from datetime import timedelta
+
+    from tray.base.timefmt import format_age, format_span
+    from tray.share import link
+    from tray.share.folder import OWN, SERVER_WAIT_MAX, snapshot_folder
+    from tray.store import cache
+    from tray.store.paths import cache_path_str
+
+    share = link.share_of(env, cache.read_state(cache_path_str(env)))
+    if share is None:
+        return [Check(OK, "Sharing with other machines: off",
+                      "To share one account's readings between machines: `claude-tray config set share_dir "
+                      "FOLDER` with a folder a sync engine keeps the same everywhere (README: Several machines).")]
+    if not os.path.isdir(share.folder):
+        return [Check(BAD, f"Share folder {share.folder} is missing",
+                      "Mount it or set up the sync engine that keeps it (Syncthing, Nextcloud, sshfs…), or "
+                      "`claude-tray config set share_dir off`.")]
+    checks: list[Check] = []
+    folder = snapshot_folder(share.folder)
+    probe = os.path.join(folder, f".doctor-{share.host}-{os.getpid()}.probe")
+    try:
+        os.makedirs(folder, 0o700, exist_ok=True)
+        with open(probe, "w", encoding="utf-8") as f:
+            f.write("probe\n")
+        skew = os.stat(probe).st_mtime - now.timestamp()
+        os.unlink(probe)
+    except OSError as e:
+        return [Check(BAD, f"Share folder {share.folder} is not writable ({e.strerror or e})",
+                      f"Fix its permissions: this machine writes {folder}/{share.host}.json there.")]
+    checks.append(Check(OK, f"Share folder {share.folder} is present and writable (this machine: {share.host})"))
+    if abs(skew) > 60:
+        way = "ahead of" if skew > 0 else "behind"
+        checks.append(Check(WARN, f"The share's file times run {format_span(timedelta(seconds=abs(skew)))} {way} "
+                                  "this machine's clock", "Keep clocks in time on this machine and the file "
+                                  "server (`timedatectl set-ntp true`)."))
+    if share.account is None:
+        checks.append(Check(WARN, "This machine's account is unknown: it takes no reading from the share",
+                            "Run `claude` once and sign in: Claude Code keeps the account in ~/.claude.json."))
+    found = link.scan(share, now)
+    others = 0
+    for seen in found.seen:
+        snap = seen.snapshot
+        if snap is None or (seen.ignored and seen.ignored != OWN):
+            continue
+        others += seen.ignored != OWN
+        who = f"{snap.host} (this machine)" if seen.ignored == OWN else snap.host
+        reading = (f", its reading from {snap.source or 'an unknown source'} {format_age(snap.fetched_at, now)}"
+                   if snap.fetched_at is not None else ", no reading")
+        wait = ""
+        if snap.server_until is not None and now < snap.server_until < now + SERVER_WAIT_MAX:
+            wait = f", server wait until {snap.server_until.astimezone():%H:%M}"
+        checks.append(Check(OK, f"{who}: snapshot written {format_age(snap.written_at, now)}{reading}{wait}"))
+        ahead = (snap.written_at - now).total_seconds()
+        if ahead > 60:
+            checks.append(Check(WARN, f"{snap.host}'s clock is {format_span(timedelta(seconds=ahead))} ahead of "
+                                      "this machine's", "Keep both clocks in time (`timedatectl set-ntp true` on "
+                                      "Linux); a reading from more than 5 minutes ahead is ignored."))
+        if seen.modified_at is not None:
+            drift = (seen.modified_at - snap.written_at).total_seconds()
+            if abs(drift) > 120:
+                checks.append(Check(WARN, f"{snap.host}'s snapshot file time and its own clock differ by "
+                                          f"{format_span(timedelta(seconds=abs(drift)))}",
+                                    f"The clock of {snap.host} or of the file server is off; keep both in time."))
+    for seen in found.ignored:
+        fix = {"a sync conflict copy (safe to delete)": f"Delete it: rm '{os.path.join(folder, seen.name)}'",
+               "another account's": "That machine is signed in to another Claude account: give it its own share_dir."
+               }.get(seen.ignored, "It is read again at every tick; `claude-tray doctor` on that machine says more.")
+        checks.append(Check(WARN, f"Ignored in the share: {seen.name}: {seen.ignored}", fix))
+    if others == 0:
+        checks.append(Check(WARN, "No other machine's snapshot in the share yet",
+                            "Set share_dir on the other machines too (README: Several machines)."))
+    return checks

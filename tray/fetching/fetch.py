@@ -15,6 +15,7 @@ from tray.base.values import record, replace
 from tray.errors import ApiError, CredentialsError, RateLimited, TrayError
 from tray.fetching import gate
 from tray.model.state import CachedState, LastError
+from tray.share import link as share
 from tray.store import cache
 from tray.store.history import append_reading, figures
 
@@ -60,6 +61,8 @@ def run_fetch(
 
     rng = rng or random.Random()
     state = cache.read_state(cache_file)
+    # Other machines of this account (SPEC §10): their newer reading counts as ours, their server wait holds us.
+    state, _share = share.take_in(cache_file, env, state, now)
     try:
         creds = read_credentials(env)
         check_usable(creds, now)
@@ -130,6 +133,7 @@ def run_fetch(
             )
 
         saved = cache.update_state(cache_file, record_failure, now=now)
+        _publish(env, saved, now)
         return FetchOutcome(True, saved, error.message, raised)
 
     def record_success(current: CachedState) -> CachedState:
@@ -146,7 +150,17 @@ def run_fetch(
         )
 
     saved = cache.update_state(cache_file, record_success, now=now)
+    _publish(env, saved, now)
     return FetchOutcome(True, saved, "Fetched fresh usage from Anthropic.")
+
+
+def _publish(env: Mapping[str, str], state: CachedState, now: datetime) -> None:
+    """This machine's snapshot for the others; a share that cannot be written never fails the fetch."""
+    problem = share.publish(env, state, now)
+    if problem:
+        import logging
+
+        logging.getLogger("claude-tray").warning("%s", problem)
 
 
 def _record_credentials_problem(

@@ -170,6 +170,25 @@ class Reading:
 
 
 @record
+class Via:
+    """The machine whose snapshot gave the reading held (SPEC §10), and that reading's time: a writer that records
+    a reading of its own without knowing of this leaves a `fetched_at` that no longer matches, so it reads as ours."""
+
+    host: str
+    fetched_at: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"host": self.host, "fetched_at": format_iso(self.fetched_at)}
+
+    @classmethod
+    def from_dict(cls, raw: object) -> Via | None:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("host"), str) or not raw.get("host"):
+            return None
+        at = parse_timestamp(raw.get("fetched_at"))
+        return cls(host=raw["host"][:64], fetched_at=at) if at is not None else None
+
+
+@record
 class CachedState:
     """Everything the tray, `status` and the status line know, as read from the cache."""
 
@@ -185,10 +204,17 @@ class CachedState:
     # `tray.settings` as stored: text values of the keys a user changed (read as values by tray.store.settings).
     # None: the cache holds none (never set, or a foreign rewrite dropped our section; the tray puts them back).
     settings: Mapping[str, str] | None = None
+    via: Via | None = None  # the reading came from another machine's snapshot (tray.share)
 
     @property
     def has_data(self) -> bool:
         return self.usage is not None
+
+    @property
+    def via_host(self) -> str | None:
+        """The machine whose snapshot gave the reading held, or None when it is this machine's own."""
+        via = self.via
+        return via.host if via is not None and via.fetched_at == self.fetched_at else None
 
 
 def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedState:
@@ -233,6 +259,7 @@ def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedS
         history=readings[-HISTORY_MAX:],
         paces=Paces.from_section(section),
         settings=_settings(section.get("settings")),
+        via=Via.from_dict(section.get("via")),
     )
 
 
@@ -314,6 +341,7 @@ def state_to_section(state: CachedState) -> dict[str, Any]:
         "history": [r.to_row() for r in history],
         "pace": paces.to_dict() if paces is not None else None,
         **({"settings": dict(state.settings)} if state.settings is not None else {}),
+        **({"via": state.via.to_dict()} if state.via is not None and state.via_host else {}),
     }
 
 

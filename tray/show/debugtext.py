@@ -23,8 +23,10 @@ def debug_text(
     tz: tzinfo | None = None,
     credentials_problem: str | None = None,
     credentials_warning: str | None = None,
+    share_notes: Sequence[str] = (),
 ) -> str:
-    """The full last error and the context around it, for "Show debug error": readable, copyable, redacted."""
+    """The full last error and the context around it, for "Show debug error": readable, copyable, redacted.
+    `share_notes`: what the share folder holds, each ignored snapshot with its reason (tray.share.link.notes)."""
     out: list[str] = []
     error = state.last_error
     if error is None:
@@ -45,6 +47,8 @@ def debug_text(
         out.append("Next automatic fetch: when the credentials change (auth)")
     if state.fetched_at is not None and state.usage is not None:
         source = state.source or "unknown source"
+        if state.via_host:
+            source += f", shared by {state.via_host}"
         out.append(f"Reading: from {source}, {format_moment(state.fetched_at, tz)} "
                    f"({format_age(state.fetched_at, now)})")
     else:
@@ -54,6 +58,7 @@ def debug_text(
         out.append(f"Credentials: {credentials_problem}")
     if credentials_warning:
         out.append(f"Warning: {credentials_warning}")
+    out.extend(share_notes)
     # Stored errors are redacted before they are written; this is the second line of defence.
     return redact("\n".join(out))
 

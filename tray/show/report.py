@@ -44,6 +44,7 @@ def status_json(
         "status": view.status_line,
         "plan": state.plan,
         "source": state.source,
+        "via": state.via_host,  # the host whose shared snapshot gave the reading (SPEC §10), or null
         "fetched_at": format_iso(state.fetched_at) if state.fetched_at else None,
         "age_seconds": round((now - state.fetched_at).total_seconds()) if state.fetched_at else None,
         "windows": [_window_json(w, ahead.get(w.key)) for w in usage.windows()] if usage else [],

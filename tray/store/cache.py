@@ -45,18 +45,36 @@ def read_cache(path: Path | str) -> dict[str, Any]:
     """
     from tray.base.ownfile import read_own
 
-    try:
-        # Not through a link, not from a FIFO or device, not someone else's file (SPEC §8): those are "no data".
-        raw = read_own(path, MAX_CACHE_BYTES + 1)
-    except (OSError, ValueError):
-        return {}
-    if not raw.strip() or len(raw) > MAX_CACHE_BYTES:
-        return {}
-    try:
-        decoded = json.loads(raw)
-    except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
-        return {}
-    return decoded if isinstance(decoded, dict) else {}
+    for wait in _TORN_WAITS_S:
+        try:
+            # Not through a link, not from a FIFO or device, not someone else's file (SPEC §8): "no data".
+            raw = read_own(path, MAX_CACHE_BYTES + 1)
+        except (OSError, ValueError):
+            return {}
+        if len(raw) > MAX_CACHE_BYTES:
+            return {}
+        if raw.strip():
+            try:
+                decoded = json.loads(raw)
+            except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+                # Perhaps only another tool's value is beyond Python (a 5000-digit integer, deep nesting, a
+                # Latin-1 byte in oh-my-claude's `code`): ours are still there to read, member by member.
+                from tray.store.rawjson import decode, members
+
+                found = members(raw)
+                if found is not None:
+                    return decode(found)
+            else:
+                return decoded if isinstance(decoded, dict) else {}
+        if wait is None:
+            break
+        # Empty or not whole: most likely oh-my-claude's `cat > file` caught between truncate and write.
+        time.sleep(wait)
+    return {}
+
+
+# A torn read is tried again briefly (SPEC §3: at most 3 tries over at most 50 ms) before it reads "no data".
+_TORN_WAITS_S = (0.01, 0.02, None)
 
 
 def read_state(path: Path | str) -> CachedState:
@@ -68,7 +86,11 @@ def read_state(path: Path | str) -> CachedState:
         return remembered[1]
     from tray.model.state import state_from_cache
 
-    state = state_from_cache(read_cache(path))
+    raw = read_cache(path)
+    from tray.store import keeper
+
+    keeper.seen(path, raw)  # the running tray remembers its section through foreign rewrites
+    state = state_from_cache(raw)
     if signature is not None and _settled(signature):
         if len(_parsed) >= _PARSED_PATHS:
             _parsed.clear()
@@ -157,6 +179,9 @@ def update_cache(
         # Re-read under the lock: another writer of ours may have changed the file since the caller looked.
         found = _read_for_update(path)
         current = decode(found)
+        from tray.store import keeper
+
+        current = keeper.put_back(path, current)  # after oh-my-claude dropped our section: the tray's memory
         import copy
 
         # Other tools' values are not copied (nor ever re-encoded): they go back as they were written.
@@ -175,7 +200,10 @@ def update_cache(
             raise CacheError(
                 f"Could not encode the usage cache ({e}); the previous copy is unchanged."
             ) from e
+        stamp = keeper.stamp_to_keep(path, current, changes)  # oh-my-claude's mtime rule, not starved
         _write_atomically(path, data)
+        keeper.keep_stamp(path, stamp)
+        keeper.wrote(path, merged)
         return merged
 
 

@@ -1,0 +1,73 @@
+"""Which Claude account this machine is signed in to, as a fingerprint (SPEC §2, §10). Standard library only.
+
+Claude Code keeps `oauthAccount.accountUuid` in `~/.claude.json` (with `CLAUDE_CONFIG_DIR`: that folder's
+`.claude.json`). Machines that share readings (tray.share) compare a salted hash of it, never the id itself:
+a snapshot of another account must not be shown as this one's. Read-only and tolerant: the file is
+Claude Code's, undocumented, and may be missing, half-written or huge.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+MAX_BYTES = 64 * 1024 * 1024  # Claude Code's file grows with every project it has seen; anything larger is not it
+_SALT = b"claude-tray account fingerprint v1\x00"
+FINGERPRINT_CHARS = 16  # 64 bits: plenty to tell a handful of accounts apart, useless for finding the id
+
+
+def claude_json_path(env: Mapping[str, str] | None = None) -> str:
+    """`$CLAUDE_CONFIG_DIR/.claude.json` when that is set, else `~/.claude.json` (beside `~/.claude`, not in it)."""
+    env = os.environ if env is None else env
+    configured = env.get("CLAUDE_CONFIG_DIR", "").strip()
+    if configured:
+        return os.path.join(os.path.expanduser(configured), ".claude.json")
+    home = env.get("HOME") or env.get("USERPROFILE") or os.path.expanduser("~")
+    return os.path.join(home, ".claude.json")
+
+
+def fingerprint_of(account_uuid: str) -> str:
+    """The salted, truncated SHA-256 of an account id: the same on every machine, not the id."""
+    return hashlib.sha256(_SALT + account_uuid.strip().lower().encode("utf-8")).hexdigest()[:FINGERPRINT_CHARS]
+
+
+def account_fingerprint(env: Mapping[str, str] | None = None) -> str | None:
+    """This machine's account fingerprint, or None when Claude Code's file does not say (never raises)."""
+    uuid = account_uuid(env)
+    return fingerprint_of(uuid) if uuid else None
+
+
+def account_uuid(env: Mapping[str, str] | None = None) -> str | None:
+    """`oauthAccount.accountUuid` from Claude Code's `.claude.json`, or None. Kept in memory only."""
+    path = claude_json_path(env)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        import stat
+
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or device would block or never end
+            return None
+        with os.fdopen(fd, "rb") as f:
+            fd = -1
+            raw = f.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(raw) > MAX_BYTES:
+        return None
+    try:
+        decoded = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    account = decoded.get("oauthAccount") if isinstance(decoded, dict) else None
+    uuid = account.get("accountUuid") if isinstance(account, dict) else None
+    return uuid if isinstance(uuid, str) and 8 <= len(uuid.strip()) <= 200 else None
