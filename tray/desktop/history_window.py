@@ -91,6 +91,10 @@ def _show(root: Any, env: Mapping[str, str], *, theme: str | None, scale: float 
 
     wanted.clear()
     draw()
+    width, height = label.image.width(), label.image.height()  # type: ignore[attr-defined]
+    # In the middle of the screen: not over the panel (without a window manager it would open at 0, 0).
+    x, y = max(0, (root.winfo_screenwidth() - width) // 2), max(0, (root.winfo_screenheight() - height) // 2)
+    root.geometry(f"{width}x{height}+{x}+{y}")
     root.bind("<Escape>", lambda _: root.destroy())
     root.bind("<Control-w>", lambda _: root.destroy())
     root.protocol("WM_DELETE_WINDOW", root.destroy)
