@@ -119,6 +119,9 @@ class TrayApp:
 
     def redraw(self) -> MenuView:
         now = self.clock()
+        # The mark first: a change between it and the read below is seen by the next follow_cache, and one before
+        # it is in this read (a `config set` right after start-up must not wait for the next tick).
+        self._cache_mark = self.cache_mark()
         state = cache.read_state(self.cache_file)  # whole: the notifications look back through the history
         from tray.desktop import settings_menu
 
@@ -192,14 +195,18 @@ class TrayApp:
     def follow_cache(self) -> None:
         """Redraw when the cache file changed (a status-line write, another tray's fetch, a setting): one
         stat() every few seconds, a redraw only when its size or modification time moved (SPEC §5: within 5 s)."""
-        try:
-            seen = os.stat(self.cache_file)
-            mark: tuple[int, ...] | None = (seen.st_mtime_ns, seen.st_size, seen.st_ino)
-        except OSError:
-            mark = None
+        mark = self.cache_mark()
         previous, self._cache_mark = self._cache_mark, mark
         if mark != previous and previous != () and not self.stopping.is_set():  # (): the first look
             self.redraw()
+
+    def cache_mark(self) -> tuple[int, ...] | None:
+        """The cache file's (mtime, size, inode); None when it cannot be seen."""
+        try:
+            seen = os.stat(self.cache_file)
+        except OSError:
+            return None
+        return (seen.st_mtime_ns, seen.st_size, seen.st_ino)
 
     def repaint(self) -> None:
         """Draw the picture again even if the figures did not change (the theme or the panel did)."""

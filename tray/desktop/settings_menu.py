@@ -50,6 +50,9 @@ def follow(app: TrayApp, state: CachedState, now: datetime) -> stored.Settings:
             log.warning("settings not put back: %s", error)
         state = replace(state, settings=app.stored_settings)
     chosen = stored.settings_of(state)
+    if chosen != app.settings:
+        changed = ", ".join(f"{k} {v}" for k, v in chosen.items() if app.settings.text(k) != v)
+        log.info("settings in force: %s", changed)
     app.settings = chosen
     return chosen
 
