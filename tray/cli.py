@@ -180,7 +180,7 @@ def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
 
     now = _now()
     state = state_to_show(cache.read_cache(cache_path_str(env)), now)
-    from tray.share.link import share_dir_of
+    from tray.share.setting import share_dir_of
 
     if share_dir_of(env, state) is not None:  # other machines' newer reading (SPEC §10), shown, not written
         from tray.share.link import shown

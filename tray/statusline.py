@@ -229,10 +229,12 @@ def _publish(env: Mapping[str, str] | None, state: CachedState, now: datetime) -
     the same ones again after a minute); the status line never fails for a share it cannot write."""
     import os
 
-    from tray.share.link import publish, share_dir_of
+    from tray.share.setting import share_dir_of
 
     env = os.environ if env is None else env
     if share_dir_of(env, state) is not None:
+        from tray.share.link import publish
+
         try:
             publish(env, state, now)
         except Exception:  # a bug in sharing must not break the user's prompt

@@ -18,12 +18,13 @@ from tray.model.state import CachedState
 from tray.share.folder import Scan, host_name, scan_folder, write_snapshot
 from tray.share.merge import snapshot_of
 from tray.share.merge import take_in as merge_in
+from tray.share.setting import share_dir_of
+
+__all__ = ["Share", "notes", "publish", "scan", "share_dir_of", "share_of", "shown", "take_in"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
-
-ENV_SHARE_DIR = "CLAUDE_TRAY_SHARE_DIR"
 
 
 @record
@@ -31,19 +32,6 @@ class Share:
     folder: str  # share_dir, ~ expanded
     host: str
     account: str | None  # this machine's account fingerprint (tray.sources.account)
-
-
-def share_dir_of(env: Mapping[str, str], state: CachedState | None) -> str | None:
-    """The share folder, or None when sharing is off: `CLAUDE_TRAY_SHARE_DIR` (`off` turns it off for this
-    run), else the `share_dir` setting."""
-    text = env.get(ENV_SHARE_DIR, "").strip()
-    if not text:
-        from tray.store.settings import settings_of
-
-        text = settings_of(state).share_dir or ""
-    if not text or text.lower() == "off":
-        return None
-    return os.path.expanduser(text)
 
 
 def share_of(env: Mapping[str, str], state: CachedState | None) -> Share | None:
