@@ -296,7 +296,11 @@ def _cmd_history(args: argparse.Namespace, env: dict[str, str]) -> int:
     if args.csv:
         from tray.show.history_report import write_csv
 
-        write_csv(state.history, sys.stdout)
+        try:
+            write_csv(state.history, sys.stdout)
+            sys.stdout.flush()
+        except BrokenPipeError:  # `claude-tray history --csv | head`: the reader had enough
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return int(ExitCode.OK)
     if args.png is None:
         from tray.show.history_report import table

@@ -116,6 +116,9 @@ def draw(
             line = _projection_line(p, now, days)
             ax.plot(*line, color=colour, linewidth=1.4, linestyle=(0, (4, 3)), zorder=3)
             end = max(end, line[0][-1])
+    if [t for t in thresholds if t < 100]:
+        legend.append(Line2D([], [], color=colours["muted"], linestyle=(0, (1, 2)),
+                             label="notify at " + ", ".join(f"{t}" for t in thresholds if t < 100) + " %"))
     legend.append(Line2D([], [], color=colours["muted"], linestyle="none", marker="v", label="reset"))
     legend.append(Line2D([], [], color=colours["muted"], linestyle="none", marker="X",
                          label="early/late/surprise reset"))
