@@ -83,6 +83,15 @@ SAMPLES: tuple[tuple[str, RingSpec], ...] = (
     ("offline · 40/25", RingSpec(Look.OFFLINE, 40, 25, 0.5, 0.3)),
     ("expired token", RingSpec(Look.EXPIRED, 40, 25)),
     ("signed out", RingSpec(Look.SIGNED_OUT)),
+    # What the settings choose (SPEC §9): one window, remaining, and the digits for trays with no label.
+    ("one window · Fable 91, auto", RingSpec(Look.OK, 91, None, 0.4, single=True)),
+    ("one window · 5-hour 47", RingSpec(Look.OK, 47, None, 0.5, single=True)),
+    ("remaining · 35/20 used", RingSpec(Look.OK, 35, 20, 0.5, 0.3, remaining=True)),
+    ("remaining · 1 window, 91 used", RingSpec(Look.OK, 91, None, 0.4, single=True, remaining=True)),
+    ("digits · 47 (two windows)", RingSpec(Look.OK, 47, 21, digits=True)),
+    ("digits · 93", RingSpec(Look.OK, 93, None, single=True, digits=True)),
+    ("digits · 100", RingSpec(Look.OK, 100, None, single=True, digits=True)),
+    ("digits · 9 left (91 used)", RingSpec(Look.OK, 91, None, single=True, remaining=True, digits=True)),
 )
 
 
@@ -305,7 +314,7 @@ def contact_sheet(sizes: tuple[int, ...] = SIZES) -> Image.Image:
     label_w, head_h = 190, 44
     block: list[int | str] = [*sizes, f"{small} px x{zoom}", "greyscale"]
     block_w = len(block) * cell + pad
-    foot_h = 28
+    foot_h = 46
     sheet = Image.new("RGB", (label_w + 2 * block_w, head_h + len(SAMPLES) * cell + foot_h), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
     for t, (theme, panel) in enumerate(PANELS.items()):
@@ -327,6 +336,8 @@ def contact_sheet(sizes: tuple[int, ...] = SIZES) -> Image.Image:
     for row, (label, _) in enumerate(SAMPLES):
         draw.text((pad, head_h + row * cell + cell // 2 - 12), label, fill=(20, 20, 20), font=font)
     legend = ("outer ring = 5-hour, inner ring = weekly, clockwise from 12 o'clock · tick = time elapsed, "
-              "wedge = usage ahead of it · centre: dot = warning (70 %), disc = critical (90 %)")
+              "wedge = usage ahead of it · centre: dot = warning (70 %), disc = critical (90 %)\n"
+              "one window: one thick ring · remaining: the arc is what is left, the tick the time left · "
+              "digits: the figure drawn from shapes, for trays with no label beside the icon")
     draw.text((pad, sheet.height - foot_h + 7), legend, fill=(20, 20, 20), font=font)
     return sheet
