@@ -83,7 +83,8 @@ def show_label(icon: Any, text: str) -> bool:
     status_item = getattr(icon, "_status_item", None)  # macOS (pystray's darwin backend); untested here
     if status_item is not None:
         try:
-            status_item.button().setTitle_(text)
+            # AppKit wants its main thread: the call is queued there, as pystray's own loop runs it.
+            status_item.button().performSelectorOnMainThread_withObject_waitUntilDone_("setTitle:", text, False)
             return True
         except Exception as error:  # an AppKit without the call: the icon alone is still right
             log.info("status item title not set: %s", type(error).__name__)
