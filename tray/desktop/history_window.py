@@ -41,18 +41,24 @@ def open_history_window(env: Mapping[str, str]) -> subprocess.Popen[bytes] | Non
 def window_main(env: Mapping[str, str], *, theme: str | None = None, scale: float | None = None,
                 days: float = 7) -> int:
     """`claude-tray history --window-view`: show the chart until the window is closed."""
+    from tray.show.history_chart import ChartError
+
     lock = _take_lock(env)
     if lock is None:
         return 0  # one is open: it was asked to come to the front
     if hasattr(signal, "SIGUSR1"):  # at once: the next start may ask while the chart is still being drawn
         signal.signal(signal.SIGUSR1, lambda *_: _wanted.set())
     try:
-        import tkinter as tk
+        try:
+            import tkinter as tk
 
-        root = tk.Tk()
-    except Exception:  # no Tk, or no display for it
-        return _in_viewer(env, theme=theme, scale=scale, days=days)
-    return _show(root, env, theme=theme, scale=scale, days=days)
+            root = tk.Tk()
+        except Exception:  # no Tk, or no display for it
+            return _in_viewer(env, theme=theme, scale=scale, days=days)
+        return _show(root, env, theme=theme, scale=scale, days=days)
+    except ChartError as error:  # no matplotlib (the one-file executable): said, and nothing to show
+        print(f"claude-tray: {error}", file=sys.stderr)
+        return NO_WINDOW
 
 
 def _show(root: Any, env: Mapping[str, str], *, theme: str | None, scale: float | None, days: float) -> int:
