@@ -99,6 +99,40 @@ def test_a_fetch_on_the_worker_updates_the_icon_title_and_menu(make_app, httpser
     assert icon.menu_updates >= 1
 
 
+def test_a_server_that_stalls_five_seconds_does_not_hold_up_the_redraw(make_app, httpserver: HTTPServer):
+    from werkzeug.wrappers import Response
+
+    from tray.base.values import replace
+    from tray.model.usage import parse_usage
+    from tray.store import cache
+
+    asked, answer = threading.Event(), threading.Event()
+
+    def stall(_request: object) -> Response:
+        asked.set()
+        answer.wait(5)  # the server answers after 5 s (at once, once the test has seen the redraw)
+        return Response(json.dumps(usage_payload(47, 21)), content_type="application/json")
+
+    httpserver.expect_request("/api/oauth/usage").respond_with_handler(stall)
+    app, icon, _ = make_app()
+    # Meanwhile Claude Code's status line recorded 82 %: the redraw has a notification to mark in the cache.
+    cache.update_state(app.cache_file, lambda s: replace(s, usage=parse_usage(usage_payload(82, 21)), fetched_at=NOW,
+                                                         source="statusline"), now=NOW)
+    worker = threading.Thread(target=app.fetch, kwargs={"manual": True})
+    worker.start()
+    try:
+        assert asked.wait(10)  # the request is in flight
+        tick = threading.Thread(target=app.tick)
+        tick.start()
+        tick.join(timeout=4)
+        assert not tick.is_alive() and not answer.is_set()  # redrawn and written while the server still stalls
+        assert [title for _, title in icon.notes if title and "80%" in title]
+        assert "80" in json.dumps(cache.read_cache(app.cache_file)["tray"]["notified"])
+    finally:
+        answer.set()
+        worker.join(10)
+
+
 def test_a_second_refresh_now_within_ten_seconds_says_nothing_was_fetched(make_app, httpserver: HTTPServer):
     httpserver.expect_request("/api/oauth/usage").respond_with_json(usage_payload(47, 21))
     app, icon, clock = make_app()

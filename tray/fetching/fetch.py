@@ -7,7 +7,7 @@ imported only when a request is really about to be made.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from tray.base.redact import redact
@@ -55,8 +55,13 @@ def run_fetch(
     rng: random.Random | None = None,
     exchanges: list | None = None,
     verify: bool | str = True,
+    write: Callable[..., CachedState] = cache.update_state,
 ) -> FetchOutcome:
-    """Fetch if the shared gate allows it (or the user asked), record the result in the cache."""
+    """Fetch if the shared gate allows it (or the user asked), record the result in the cache.
+
+    Every cache write goes through `write` (`cache.update_state`'s signature): the tray passes one that
+    marks its writes in flight, so that quitting never cuts one in half, while the request itself holds
+    nothing another thread could wait on."""
     from tray.sources.credentials import check_usable, read_credentials
 
     rng = rng or random.Random()
@@ -67,7 +72,7 @@ def run_fetch(
         creds = read_credentials(env)
         check_usable(creds, now)
     except CredentialsError as problem:
-        return _record_credentials_problem(cache_file, state, problem, now, manual=manual)
+        return _record_credentials_problem(cache_file, state, problem, now, manual=manual, write=write)
 
     fingerprint = creds.fingerprint()
     decision = gate.decide(state, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual,
@@ -89,7 +94,7 @@ def run_fetch(
         return replace(current, gate=started, plan=creds.subscription_type or current.plan)
 
     try:
-        cache.update_state(cache_file, claim, now=now)
+        write(cache_file, claim, now=now)
     except _NotAllowed as refused:
         return FetchOutcome(False, refused.state, refused.decision.reason, refused=refused.decision)
 
@@ -132,7 +137,7 @@ def run_fetch(
                 ),
             )
 
-        saved = cache.update_state(cache_file, record_failure, now=now)
+        saved = write(cache_file, record_failure, now=now)
         _publish(env, saved, now)
         return FetchOutcome(True, saved, error.message, raised)
 
@@ -149,7 +154,7 @@ def run_fetch(
             history=append_reading(current.history, usage, now),
         )
 
-    saved = cache.update_state(cache_file, record_success, now=now)
+    saved = write(cache_file, record_success, now=now)
     _publish(env, saved, now)
     return FetchOutcome(True, saved, "Fetched fresh usage from Anthropic.")
 
@@ -164,7 +169,8 @@ def _publish(env: Mapping[str, str], state: CachedState, now: datetime) -> None:
 
 
 def _record_credentials_problem(
-    cache_file: Path | str, state: CachedState, problem: CredentialsError, now: datetime, *, manual: bool
+    cache_file: Path | str, state: CachedState, problem: CredentialsError, now: datetime, *, manual: bool,
+    write: Callable[..., CachedState],
 ) -> FetchOutcome:
     # The same problem every minute is written once: the tray's tick must not rewrite the cache for nothing.
     last = state.last_error
@@ -176,7 +182,7 @@ def _record_credentials_problem(
         return replace(current, last_error=error)
 
     try:
-        saved = cache.update_state(cache_file, record, now=now)
+        saved = write(cache_file, record, now=now)
     except TrayError:
         saved = state
     return FetchOutcome(False, saved, str(problem), problem)
