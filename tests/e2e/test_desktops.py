@@ -22,7 +22,7 @@ from pytest_httpserver import HTTPServer
 
 from tests.conftest import install_credentials, require_tool
 from tests.e2e.desktop import ROOT, TOOLS, Box
-from tests.e2e.panels import HOSTS, PanelDesktop, track_pixels
+from tests.e2e.panels import HOSTS, WAYLAND_TOOLS, PanelDesktop, WaylandDesktop, track_pixels
 from tests.e2e.test_tray_e2e import COMMAND, USAGE_PATH, UsageServer
 
 BACK_WITHIN_S = 5.0
@@ -47,12 +47,11 @@ def usage(httpserver: HTTPServer) -> UsageServer:
 class Notes:
     """Every Notify call on the session bus, as dbus-monitor prints it."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, desk: PanelDesktop | WaylandDesktop, log: Path) -> None:
         self.log = log
-        self.proc = subprocess.Popen(
-            ["dbus-monitor", "--session",
-             "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
-            env=env, stdout=log.open("wb"), stderr=subprocess.DEVNULL, start_new_session=True)
+        self.proc = desk.spawn(["dbus-monitor", "--session",
+                                "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
+                               log=log)
 
     def calls(self) -> list[tuple[int, str, str]]:
         """(replaces_id, summary, body) of each Notify from claude-tray."""
@@ -80,7 +79,7 @@ def tray_env(desk: PanelDesktop, usage: UsageServer, home: Path, backend: str, f
     return env
 
 
-def readable_ring(desk: PanelDesktop) -> Box | None:
+def readable_ring(desk: PanelDesktop | WaylandDesktop) -> Box | None:
     """The ring on the panel, once its arcs and its grey track both show against the panel's colour."""
     box = desk.ring_box()
     if box is None:
@@ -96,7 +95,7 @@ def readable_ring(desk: PanelDesktop) -> Box | None:
     return box if (mean <= 120 if desk.theme == "light" else mean >= 90) else None
 
 
-def shoot(desk: PanelDesktop, name: str) -> None:
+def shoot(desk: PanelDesktop | WaylandDesktop, name: str) -> None:
     shot = desk.screenshot(f"desktop-{name}.png")
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         from PIL import Image
@@ -113,7 +112,7 @@ def test_on_a_dark_then_a_light_panel_the_ring_reads_answers_clicks_notifies_onc
         panel.kill_panel()
         panel.launch_panel("dark")
     env = tray_env(panel, usage, tmp_path / "home", backend, fixtures)
-    notes = Notes(env, tmp_path / "notify.log")
+    notes = Notes(panel, tmp_path / "notify.log")
     tray = panel.spawn([*COMMAND, "run", "--interval", "30"], env, lifetime=80)
     name = f"{panel.host}-{backend}"
     try:
@@ -190,6 +189,87 @@ def test_with_no_panel_the_tray_says_so_doctor_fails_and_a_panel_started_later_s
         assert time.monotonic() - started <= BACK_WITHIN_S
         doctor = subprocess.run([*COMMAND, "doctor"], env=env, capture_output=True, text=True, timeout=30)
         assert "✓ Tray host" in doctor.stdout, doctor.stdout
+    finally:
+        tray.kill()
+        tray.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def wayland() -> Iterator[WaylandDesktop]:
+    require_tool(*WAYLAND_TOOLS, "dbus-monitor")
+    with WaylandDesktop("dark") as desk:
+        yield desk
+
+
+def wayland_tray_env(desk: WaylandDesktop, usage: UsageServer, name: str, fixtures: Path) -> dict[str, str]:
+    home = desk.tmp / name / "home"
+    env = tray_env(desk, usage, home, "appindicator", fixtures)  # type: ignore[arg-type]
+    env.pop("DISPLAY", None)
+    env["XDG_CONFIG_HOME"] = desk.env["XDG_CONFIG_HOME"]  # the session's, where its GTK theme is named
+    desk.own(desk.tmp / name)
+    return env
+
+
+@pytest.mark.display
+def test_on_wayland_waybar_shows_the_ring_dark_then_light_its_menu_refreshes_and_it_survives_a_bar_restart(
+        wayland: WaylandDesktop, usage: UsageServer, fixtures: Path) -> None:
+    desk = wayland
+    if desk.panel is None or desk.theme != "dark":
+        desk.kill_panel()
+        desk.launch_panel("dark")
+    env = wayland_tray_env(desk, usage, "matrix", fixtures)
+    notes = Notes(desk, desk.tmp / "notify.log")
+    tray = desk.spawn([*COMMAND, "run", "--interval", "30"], env, lifetime=80)
+    try:
+        try:
+            desk.wait_until(lambda: readable_ring(desk), 20, "the ring with its track on the dark bar")
+        finally:
+            shoot(desk, "waybar-appindicator-dark")
+        # No pointer in headless sway: the menu is read and clicked the way waybar does it, over D-Bus.
+        items = desk.wait_until(desk.menu_items, 10, "the tray's menu on the bus")
+        assert "Refresh now" in items and "Quit" in items, items
+        usage.five_hour, usage.seven_day = 92.0, 91.0
+        hits = len(usage.hits)
+        desk.menu_click(items["Refresh now"])
+        desk.wait_until(lambda: len(usage.hits) > hits, 10, "a request after Refresh now")
+        limit = desk.wait_until(lambda: [c for c in notes.calls() if "limit at 90%" in c[1]], 10,
+                                "the 90 % notification")
+        assert len(limit) == 1 and "limit at 90%" in limit[0][2], limit
+        assert all(replaces == 0 for replaces, _, _ in notes.calls()), "a notification replaced another"
+
+        desk.kill_panel()
+        started = time.monotonic()
+        desk.launch_panel("light")
+        try:
+            desk.wait_until(lambda: readable_ring(desk), BACK_WITHIN_S, "the ring back on the light bar")
+        except TimeoutError:
+            raise AssertionError(desk.output(tray)) from None
+        finally:
+            shoot(desk, "waybar-appindicator-light")
+        assert time.monotonic() - started <= BACK_WITHIN_S
+        assert tray.poll() is None
+        assert "Traceback" not in desk.output(tray), desk.output(tray)
+    finally:
+        notes.proc.kill()
+        tray.kill()
+        tray.wait(timeout=5)
+
+
+@pytest.mark.display
+def test_on_wayland_with_no_bar_the_tray_says_so_doctor_fails_and_a_late_bar_shows_the_icon(
+        wayland: WaylandDesktop, usage: UsageServer, fixtures: Path) -> None:
+    desk = wayland
+    desk.kill_panel()
+    env = wayland_tray_env(desk, usage, "alone", fixtures)
+    tray = desk.spawn([*COMMAND, "run", "--interval", "30"], env, lifetime=60)
+    try:
+        desk.wait_until(lambda: "No tray host" in desk.output(tray), 15, "the tray saying there is no host")
+        doctor = desk.run([*COMMAND, "doctor"], env)
+        assert doctor.returncode != 0 and "✗ No tray host" in doctor.stdout, doctor.stdout
+        started = time.monotonic()
+        desk.launch_panel("dark")
+        desk.wait_until(lambda: readable_ring(desk), BACK_WITHIN_S, "the ring on the late bar")
+        assert time.monotonic() - started <= BACK_WITHIN_S
     finally:
         tray.kill()
         tray.wait(timeout=5)

@@ -76,6 +76,41 @@ def start(app: TrayApp, icon: Any, env: Mapping[str, str], backend: str) -> None
     threading.Thread(target=_watch_host, args=(app, icon, env, backend), name="host", daemon=True).start()
     if env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
         threading.Thread(target=_watch_xembed_managers, args=(app, env), name="panel", daemon=True).start()
+    if backend == "appindicator":
+        _watch_sni_watcher(app, env)
+
+
+def _watch_sni_watcher(app: TrayApp, env: Mapping[str, str]) -> None:
+    """A StatusNotifierItem host (re)started: NameOwnerChanged of org.kde.StatusNotifierWatcher, delivered by
+    the GTK main loop pystray runs. libayatana-appindicator registers again by itself (measured on
+    xfce4-panel and waybar); here the panel's theme is taken again and the picture handed over once more."""
+    try:
+        from gi.repository import Gio
+    except ImportError:
+        return
+    from tray.desktop.hosts import SNI_WATCHER
+
+    def changed(_conn: Any, _sender: Any, _path: Any, _iface: Any, _signal: Any, params: Any) -> None:
+        name, _old, new = params.unpack()
+        if name == SNI_WATCHER and new and not app.stopping.is_set():
+            log.info("a StatusNotifierItem host started; showing the icon there")
+            threading.Thread(target=_after_new_host, args=(app, env), daemon=True).start()
+
+    try:
+        bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        bus.signal_subscribe("org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+                             "/org/freedesktop/DBus", SNI_WATCHER, Gio.DBusSignalFlags.NONE, changed)
+        _keep.append(bus)
+    except Exception as error:  # GLib.Error: no session bus; the host thread says what is missing
+        log.debug("no watch on %s: %s", SNI_WATCHER, error)
+
+
+_keep: list[Any] = []
+
+
+def _after_new_host(app: TrayApp, env: Mapping[str, str]) -> None:
+    if not app.stopping.wait(PANEL_LOOK_AFTER_S):
+        retheme(app, env)
 
 
 def _watch_xembed_managers(app: TrayApp, env: Mapping[str, str]) -> None:
