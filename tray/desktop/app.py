@@ -19,7 +19,7 @@ from tray.base.values import replace
 from tray.errors import TrayError
 from tray.show.look import RingSpec
 from tray.show.view import MenuView, build_view
-from tray.store import cache
+from tray.store import cache, keeper
 from tray.store.settings import DEFAULTS, Settings
 
 TYPE_CHECKING = False
@@ -85,6 +85,7 @@ class TrayApp:
         self.exit_process = exit_process
         self.icon: Any = None
         self._cache_mark: tuple[int, ...] | None = ()  # the cache file's (mtime, size, inode); () unseen
+        keeper.watch(cache_file)  # our section is remembered through foreign rewrites (SPEC §3)
         self.notifier: Any = None  # a DbusNotifier on Linux; None: pystray's own notify
         self.view: MenuView | None = None
         self._ring: RingSpec | None = None
@@ -119,6 +120,8 @@ class TrayApp:
 
     def redraw(self) -> MenuView:
         now = self.clock()
+        # After oh-my-claude's whole-file rewrite: our section back from memory, its fresh `pro` taken in.
+        keeper.keep(self.cache_file, now, write=self._locked_write)
         # The mark first: a change between it and the read below is seen by the next follow_cache, and one before
         # it is in this read (a `config set` right after start-up must not wait for the next tick).
         self._cache_mark = self.cache_mark()

@@ -108,15 +108,35 @@ def decide(
     if state.fetched_at is not None:
         age = (now - state.fetched_at).total_seconds()
         # A reading from "the future" by more than an interval means the clock jumped back: not fresh.
-        if -interval <= age < interval:
+        if -interval <= age < interval and not _local_lacks(state, now):
             fresh_until = state.fetched_at + timedelta(seconds=interval)
             waits.append((fresh_until, f"fresh reading ({max(0, int(age))} s old)"))
+    peer = gate.peer_attempt_at
+    if peer is not None and -interval <= (now - peer).total_seconds() < interval:
+        # oh-my-claude asked the endpoint then (its `pro: null` says it failed): the machine's one request.
+        waits.append((peer + timedelta(seconds=interval), "oh-my-claude asked the endpoint moments ago"))
     if waits:
         return Decision(False, waits[0][1])
 
     if state.fetched_at is None:
         return Decision(True, "no reading yet")
     return Decision(True, f"reading is {_age_words(now - state.fetched_at)} old")
+
+
+LOCAL_SOURCES = frozenset({"statusline", "claude-code"})  # figures that cost no request
+LOCAL_TOP_UP_S = 300  # while they are fresh, the endpoint is asked for what they lack at most this often
+
+
+def _local_lacks(state: CachedState, now: datetime) -> bool:
+    """True when the fresh reading is Claude Code's (status line or its own cache) and lacks what only the
+    endpoint gives — per-model windows for the status line, extra usage for both — which the endpoint last
+    gave more than LOCAL_TOP_UP_S ago (SPEC §4)."""
+    usage = state.usage
+    if state.source not in LOCAL_SOURCES or usage is None:
+        return False
+    lacks = (usage.extra is not None and usage.extra.is_enabled) or (state.source == "statusline" and usage.models)
+    api_at = state.gate.api_at
+    return bool(lacks) and (api_at is None or not 0 <= (now - api_at).total_seconds() < LOCAL_TOP_UP_S)
 
 
 def attempt_started(gate: GateState, now: datetime, *, manual: bool) -> GateState:
@@ -145,6 +165,7 @@ def after_success(
         blocked_token=None,
         last_attempt_at=gate.last_attempt_at or now,
         server_until=None,
+        api_at=now,
     )
     cleared = replace(cleared, interval_s=interval_for(cleared, base_interval))
     if manual and gate.server_until is not None and gate.server_until > now:

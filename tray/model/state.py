@@ -74,6 +74,8 @@ class GateState:
     last_attempt_at: datetime | None = None
     last_manual_at: datetime | None = None
     server_until: datetime | None = None  # the end of a wait the server asked for (429 Retry-After): holds manual too
+    api_at: datetime | None = None  # the last reading from the endpoint itself (local sources lack some windows)
+    peer_attempt_at: datetime | None = None  # oh-my-claude's last fetch, seen as its rewrite (failed ones too)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +88,8 @@ class GateState:
             "last_attempt_at": format_iso(self.last_attempt_at) if self.last_attempt_at else None,
             "last_manual_at": format_iso(self.last_manual_at) if self.last_manual_at else None,
             "server_until": format_iso(self.server_until) if self.server_until else None,
+            "api_at": format_iso(self.api_at) if self.api_at else None,
+            "peer_attempt_at": format_iso(self.peer_attempt_at) if self.peer_attempt_at else None,
         }
 
     @classmethod
@@ -104,6 +108,8 @@ class GateState:
             last_attempt_at=parse_timestamp(raw.get("last_attempt_at")),
             last_manual_at=parse_timestamp(raw.get("last_manual_at")),
             server_until=parse_timestamp(raw.get("server_until")),
+            api_at=parse_timestamp(raw.get("api_at")),
+            peer_attempt_at=parse_timestamp(raw.get("peer_attempt_at")),
         )
 
 

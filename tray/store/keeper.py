@@ -1,0 +1,174 @@
+"""Our section, kept through oh-my-claude's whole-file rewrites (SPEC §3 "harmless"). Standard library only.
+
+oh-my-claude's updater writes the cache with `cat > file` (no lock, no temp file) and keeps only `code`, `pro`
+and `updated_at`: our `tray` key — gate, notifications sent, history, paces, settings, plan, per-model windows
+— is gone after each of its runs. A running tray remembers the last section it saw or wrote (`watch`), puts it
+back under the lock before any write of its own (`put_back`, called by `tray.store.cache.update_cache`) and at
+its next tick (`keep`), and takes oh-my-claude's fresh `pro` in as a reading (its `pro: null` as a request it
+made), so the machine still asks the endpoint once per interval.
+
+oh-my-claude runs its updater only while the file looks at least 60 s old. With it present (the file holds
+`code`), a write of ours keeps the file's modification time (`stamp_to_keep`, `keep_stamp`) unless it claims a
+request of our own: then the fresh time tells oh-my-claude that the machine's request of this interval is made.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from datetime import datetime
+    from typing import Any
+
+    from tray.model.state import CachedState
+
+# cache path -> the last `tray` section this process saw in the file or wrote (None: none yet); only the paths
+# a running tray watches. Short-lived commands (status line, `refresh`) remember nothing.
+_sections: dict[str, dict[str, Any] | None] = {}
+
+
+def watch(path: object) -> None:
+    """Remember our section of `path` from now on (the running tray)."""
+    _sections.setdefault(os.fspath(path), None)  # type: ignore[call-overload]
+
+
+def forget(path: object) -> None:
+    _sections.pop(os.fspath(path), None)  # type: ignore[call-overload]
+
+
+def seen(path: object, raw: Mapping[str, Any]) -> None:
+    """The file as read: its section, when it has one, is the newest we know."""
+    key = os.fspath(path)  # type: ignore[call-overload]
+    if key in _sections:
+        section = raw.get("tray") if isinstance(raw, dict) else None
+        if isinstance(section, dict):
+            _sections[key] = section
+
+
+def put_back(path: str, current: dict[str, Any]) -> dict[str, Any]:
+    """`current` (the file as re-read under the lock) with our remembered section when a foreign rewrite
+    dropped it; unchanged otherwise (not watched, nothing remembered, our section there, or no file at all)."""
+    section = _sections.get(path)
+    if section is None or not current or "tray" in current:
+        return current
+    import copy
+
+    return {**current, "tray": copy.deepcopy(section)}
+
+
+def wrote(path: str, merged: Mapping[str, Any]) -> None:
+    seen(path, merged)
+
+
+def stamp_to_keep(path: str, current: Mapping[str, Any], changes: Mapping[str, Any]) -> tuple[int, int] | None:
+    """The file's (atime, mtime) to put back after this write, or None to let it be new.
+
+    Kept when oh-my-claude is present (`code`) and the write does not claim a request of ours (a new
+    `gate.last_attempt_at`): so its updater keeps its own cadence, never starved by our rewrites.
+    """
+    if "code" not in current:
+        return None
+    if _attempt(changes.get("tray")) not in (None, _attempt(current.get("tray"))):
+        return None
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (st.st_atime_ns, st.st_mtime_ns)
+
+
+def keep_stamp(path: str, stamp: tuple[int, int] | None) -> None:
+    if stamp is None:
+        return
+    try:
+        os.utime(path, ns=stamp)
+    except (OSError, ValueError, NotImplementedError):
+        pass  # best effort: a filesystem that refuses only costs oh-my-claude one update
+
+
+def _attempt(section: object) -> object:
+    gate = section.get("gate") if isinstance(section, dict) else None
+    return gate.get("last_attempt_at") if isinstance(gate, dict) else None
+
+
+def keep(path: object, now: datetime, write: Callable[..., Any] | None = None) -> bool:
+    """The tray's tick: after a foreign rewrite, put our section back; take oh-my-claude's fresh `pro` in as a
+    reading (history, paces and the gate follow it) and its `pro: null` as the request it made. True when
+    written (through `write`, `cache.update_state`'s signature). Never raises for a cache that cannot be
+    written (the next tick tries again). A file unchanged since the last look is not read again."""
+    from tray.model.state import state_from_cache
+    from tray.store import cache
+
+    key = os.fspath(path)  # type: ignore[call-overload]
+    signature = cache._signature(key)
+    if signature is not None and _looked.get(key) == signature:
+        return False
+    raw = cache.read_cache(key)
+    if not raw:
+        return False
+    _looked[key] = signature
+    seen(key, raw)
+    restore = "tray" not in raw and _sections.get(key) is not None
+    if not restore and not _peer_news(state_from_cache(put_back(key, raw), history=False), raw):
+        return False
+
+    def change(current: CachedState) -> CachedState:
+        return take_in_peer(current, put_back(key, cache.read_cache(key)) or put_back(key, raw))
+
+    from tray.errors import TrayError
+
+    try:
+        (write or cache.update_state)(key, change, now=now)
+    except TrayError:
+        return False
+    return True
+
+
+_looked: dict[str, tuple[int, ...] | None] = {}  # cache path -> its signature when `keep` last read it
+
+
+def _peer_news(state: CachedState, raw: Mapping[str, Any]) -> bool:
+    """oh-my-claude wrote since our last reading: a `pro` we have not taken in, or a failed fetch of its own."""
+    return _fresh_pro(state, raw) or _failed_peer_fetch(state, raw) is not None
+
+
+def _fresh_pro(state: CachedState, raw: Mapping[str, Any]) -> bool:
+    """The state shows oh-my-claude's `pro` (newer than our section's reading), not yet in our section."""
+    from tray.base.timeparse import parse_timestamp
+
+    if "code" not in raw or raw.get("pro") is None or state.fetched_at is None:
+        return False
+    section = raw.get("tray")
+    ours = parse_timestamp(section.get("fetched_at")) if isinstance(section, dict) else None
+    return ours is None or state.fetched_at > ours
+
+
+def _failed_peer_fetch(state: CachedState, raw: Mapping[str, Any]) -> datetime | None:
+    """When oh-my-claude wrote `pro: null` after our reading: the moment of its (failed) request."""
+    from tray.base.timeparse import parse_timestamp
+
+    if "code" not in raw or raw.get("pro") is not None:
+        return None
+    updated = parse_timestamp(raw.get("updated_at"))
+    if updated is None or (state.fetched_at is not None and updated <= state.fetched_at):
+        return None
+    known = state.gate.peer_attempt_at
+    return updated if known is None or updated > known else None
+
+
+def take_in_peer(current: CachedState, raw: Mapping[str, Any]) -> CachedState:
+    """`current` (read from `raw`) with oh-my-claude's news taken in: its fresh `pro` as our reading, appended
+    to the history (so pace starts, and it stays on screen after a `pro: null`), its failed fetch recorded for
+    the gate."""
+    from tray.base.values import replace
+    from tray.store.history import append_reading
+
+    if _fresh_pro(current, raw) and current.usage is not None and current.fetched_at is not None:
+        current = replace(current, source="oh-my-claude",
+                          history=append_reading(current.history, current.usage, current.fetched_at))
+    failed = _failed_peer_fetch(current, raw)
+    if failed is not None:
+        current = replace(current, gate=replace(current.gate, peer_attempt_at=failed))
+    return current
