@@ -102,19 +102,19 @@ def draw(
     for window in windows:
         colour = colours[window]
         xs, ys = _series(shown, window)
-        ax.plot(xs, ys, color=colour, linewidth=1.6, solid_joinstyle="round", zorder=3)
+        ax.plot(mdates.date2num(xs), ys, color=colour, linewidth=1.6, solid_joinstyle="round", zorder=3)
         legend.append(Line2D([], [], color=colour, linewidth=2, label=LABELS[window]))
         for reset in resets(history, window):
             if start <= reset.at <= now:
                 odd = reset.kind != "reset"
-                ax.plot([reset.at], [MARK_AT], marker="X" if odd else "v", markersize=7 if odd else 6,
+                ax.plot([mdates.date2num(reset.at)], [MARK_AT], marker="X" if odd else "v", markersize=7 if odd else 6,
                         color=colour, linestyle="none", zorder=4, clip_on=False)
-                ax.axvline(reset.at, color=colour, linewidth=0.8, alpha=0.35, zorder=2)
+                ax.axvline(float(mdates.date2num(reset.at)), color=colour, linewidth=0.8, alpha=0.35, zorder=2)
                 marks.append((window, reset.kind, reset.at))
         p = ahead.get(window)
         if p is not None:
             line = _projection_line(p, now, days)
-            ax.plot(*line, color=colour, linewidth=1.4, linestyle=(0, (4, 3)), zorder=3)
+            ax.plot(mdates.date2num(line[0]), line[1], color=colour, linewidth=1.4, linestyle=(0, (4, 3)), zorder=3)
             end = max(end, line[0][-1])
     if [t for t in thresholds if t < 100]:
         legend.append(Line2D([], [], color=colours["muted"], linestyle=(0, (1, 2)),
@@ -128,7 +128,7 @@ def draw(
     ax.set_ylim(0, TOP)
     ax.set_yticks([0, 25, 50, 75, 100])
     ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.0f} %"))
-    ax.set_xlim(start, end)
+    ax.set_xlim(float(mdates.date2num(start)), float(mdates.date2num(end)))
     if days > 2:
         ax.xaxis.set_major_locator(mdates.DayLocator(tz=tz))
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%a %d", tz=tz))
@@ -146,7 +146,7 @@ def draw(
     drawn = Drawn(
         size=(width, height),
         box=(box.x0, height - box.y1, box.x1, height - box.y0),
-        span=tuple(float(v) for v in ax.get_xlim()),
+        span=(float(ax.get_xlim()[0]), float(ax.get_xlim()[1])),
         marks=tuple(marks),
     )
     fig.clear()
@@ -189,7 +189,7 @@ def _projection_line(p: Projection, now: datetime, days: float) -> tuple[list[da
 
 def _local_zone() -> tzinfo:
     try:
-        from dateutil import tz  # matplotlib's own dependency: follows the local zone's DST over the week
+        from dateutil import tz  # type: ignore[import-untyped]  # matplotlib's: the local zone's DST over a week
 
         zone = tz.tzlocal()
         if zone is not None:

@@ -213,7 +213,8 @@ def _encode(merged: Mapping[str, Any]) -> str:
     third more bytes for every status line to read."""
     section = merged.get("tray")
     history = section.get("history") if isinstance(section, dict) else None
-    if not isinstance(history, list) or not history or not all(type(r) is list for r in history):
+    if not isinstance(section, dict) or not isinstance(history, list) or not history or not all(
+            type(r) is list for r in history):
         return json.dumps(merged, indent=2, ensure_ascii=False, allow_nan=False)
     marker = "history-" + os.urandom(8).hex()
     text = json.dumps({**merged, "tray": {**section, "history": marker}}, indent=2, ensure_ascii=False,
