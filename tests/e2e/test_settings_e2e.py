@@ -24,9 +24,14 @@ from werkzeug import Response
 
 from tests.conftest import FIXTURES, install_credentials, require_tool
 from tests.e2e import desktop as desktop_module
-from tests.e2e.desktop import ROOT, TOOLS
+from tests.e2e.desktop import ROOT, TOOLS, Desktop
 from tests.e2e.panels import HOSTS, SNI_WATCHER, PanelDesktop
-from tests.e2e.test_tray_e2e import COMMAND, USAGE_PATH
+from tests.e2e.test_tray_e2e import (  # noqa: F401 (its fixtures: a tray on the trayer desktop)
+    COMMAND,
+    USAGE_PATH,
+    tray_for,
+    usage,
+)
 
 WITHIN_S = 5.0  # a change of the cache shows within 5 s (SPEC §5); the tick itself is 30 s here
 ITEM = "org.kde.StatusNotifierItem"
@@ -229,3 +234,28 @@ def screenshot_settings_menu(panel: PanelDesktop, command) -> None:
     shot = panel.screenshot("settings-menu.png")
     Image.open(shot).save(ROOT / "docs" / "settings-menu.png")
     panel.key("Escape", "Escape", "Escape")
+
+
+@pytest.mark.display
+def test_on_a_tray_without_labels_the_label_setting_draws_the_number_in_the_icon(
+        desktop: Desktop, tray_for: Any) -> None:  # noqa: F811 (the fixture imported above)
+    """trayer (XEmbed) has no label beside an icon: `label percent` turns the ring into digits, within 5 s."""
+    tray = tray_for("gtk")
+    tray.usage.five_hour, tray.usage.seven_day = 47.0, 21.0
+    tray.start()
+    box = tray.icon()
+    poll("the first reading drawn", lambda: desktop.painted(box), 10)
+    poll("the figures of the first fetch", lambda: "47" in tray.command("status").stdout, 10)
+    ring = desktop.grab_box(box)
+    started = time.monotonic()
+    assert tray.command("config", "set", "label", "percent").returncode == 0
+    poll("the digits look", lambda: desktop.grab_box(box).tobytes() != ring.tobytes())
+    assert time.monotonic() - started <= WITHIN_S
+    shot = desktop.screenshot("digits-on-trayer.png")
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        from PIL import Image
+
+        strip = Image.open(shot).crop((0, 0, 120, 32))
+        strip.resize((strip.width * 3, strip.height * 3), Image.NEAREST).save(ROOT / "docs" / "digits-on-trayer.png")
+    assert tray.command("config", "set", "label", "off").returncode == 0
+    poll("the ring again", lambda: desktop.grab_box(box).tobytes() == ring.tobytes())
