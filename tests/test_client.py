@@ -394,8 +394,8 @@ def test_fetch_refuses_a_plain_http_url_to_another_host(token: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "seconds"),
-    [("245", 245.0), ("0", 0.0), (" 60 ", 60.0), ("1.5", 1.5), (None, None), ("", None), ("soon", None),
-     ("-5", None), ("Sun, 01 Mar 2026 12:05:00 GMT", 300.0), ("Sun, 01 Mar 2026 11:00:00 GMT", 0.0),
+    [("245", 245.0), ("0", 0.0), (" 60 ", 60.0), ("1.5", None), ("0.000001", None), (None, None), ("", None),
+     ("soon", None), ("-5", None), ("Sun, 01 Mar 2026 12:05:00 GMT", 300.0), ("Sun, 01 Mar 2026 11:00:00 GMT", 0.0),
      ("Sun, 01 Mar 2026 12:01:00 -0000", 60.0), ("99999999999", 86400.0),
      ("Fri, 01 Mar 2030 12:00:00 GMT", 86400.0), ("Sun, 99 Foo 2026 12:00:00 GMT", None)],
 )

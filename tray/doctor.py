@@ -148,10 +148,14 @@ def _cache_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
 def _endpoint_checks(env: Mapping[str, str]) -> list[Check]:
     if not env.get("CLAUDE_TRAY_API_URL"):
         return []
-    from tray.sources.endpoint import api_url
+    from tray.base.redact import redact
+    from tray.sources.endpoint import api_url, check_url
 
     try:
-        return [Check(OK, f"CLAUDE_TRAY_API_URL accepted: {api_url(env)}")]
+        url = api_url(env)
+        # The host the connection goes to, as the HTTP library reads the URL (the check refuses any other).
+        where = check_url(url).where
+        return [Check(OK, f"CLAUDE_TRAY_API_URL accepted: the token goes to {where} ({redact(url)})")]
     except TrayError as problem:
         fix = "Unset CLAUDE_TRAY_API_URL or point it at https:// or a loopback http:// URL."
         return [Check(BAD, str(problem), fix)]

@@ -11,11 +11,12 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
+import threading
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from http import HTTPStatus
-from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -32,7 +33,7 @@ from tray.errors import (
     ScopeRejected,
     ServerError,
 )
-from tray.sources.endpoint import ENV_URL, check_url, is_loopback, parse_retry_after
+from tray.sources.endpoint import ENV_URL, Target, check_url, is_loopback, parse_retry_after, same_host
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def fetch_usage_json(
     verification off is refused. The request ends within about `deadline_s`; the body is read only up to
     `max_bytes`. If `exchanges` is given, one redacted Exchange is appended whatever happens.
     """
-    check_url(url)
+    target = check_url(url)
     if verify is False:
         raise ValueError("TLS verification cannot be turned off for a request that carries the token")
     if not _SENDABLE_TOKEN.fullmatch(token or ""):
@@ -109,8 +110,8 @@ def fetch_usage_json(
     answer: _Answer | None = None
     error: str | None = None
     try:
-        answer = _get(token, url, headers, (connect_timeout, read_timeout), started + deadline_s, max_bytes,
-                      verify)
+        answer = _get(token, url, target, headers, (connect_timeout, read_timeout), started + deadline_s,
+                      max_bytes, verify)
         return _interpret(answer, token, now, max_bytes)
     except ApiError as failure:
         error = str(failure)
@@ -121,35 +122,125 @@ def fetch_usage_json(
 
 
 def _get(
-    token: str, url: str, headers: dict[str, str], timeouts: tuple[float, float], deadline: float,
-    max_bytes: int, verify: bool | str,
+    token: str, url: str, target: Target, headers: dict[str, str], timeouts: tuple[float, float],
+    deadline: float, max_bytes: int, verify: bool | str,
 ) -> _Answer:
-    where = _where(url)
+    where = target.where
+    _same_target(url, target)
     budget = max(0.001, deadline - time.monotonic())
     connect_timeout, read_timeout = (min(t, budget) for t in timeouts)
+    sockets: list[socket.socket] = []
+    # One deadline over the whole exchange (SPEC §8): per-read timeouts restart with every byte, so a server
+    # dripping its status line, its headers or `100 Continue`s could hold us for ever. At the deadline the
+    # connection is shut down, which ends whatever read is waiting.
+    watchdog = threading.Timer(budget, _cut, (sockets,))
+    watchdog.daemon = True
     with requests.Session() as session:
         # No default headers: the server sees exactly ours (plus Host). Skipping Accept-Encoding also keeps
         # http.client from adding one, and an uncompressed body makes the byte cap mean what it says.
         session.headers.clear()
+        adapter = _DeadlineAdapter(sockets)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         # Loopback is never proxied: plain http to a proxy would hand it the token. trust_env=False also
         # keeps ~/.netrc out; elsewhere HTTPS_PROXY and REQUESTS_CA_BUNDLE are honoured for corporate networks.
-        if is_loopback(urlsplit(url).hostname or ""):
+        if is_loopback(target.host):
             session.trust_env = False
+        watchdog.start()
         try:
-            response = session.get(
-                url,
-                headers={**headers, "Accept-Encoding": urllib3.util.SKIP_HEADER},
-                auth=_BearerAuth(token),
-                timeout=(connect_timeout, read_timeout),
-                allow_redirects=False,  # a Location host must never see the token
-                stream=True,
-                verify=verify,
-            )
-        except requests.RequestException as failure:
-            raise NetworkError(_network_sentence(failure, where, connect_timeout, read_timeout)) from failure
-        with response:
-            body, over_cap = _read_capped(response, max_bytes, deadline, read_timeout, where)
-            return _Answer(response.status_code, dict(response.headers), body, over_cap)
+            try:
+                response = session.get(
+                    url,
+                    headers={**headers, "Accept-Encoding": urllib3.util.SKIP_HEADER},
+                    auth=_BearerAuth(token),
+                    timeout=(connect_timeout, read_timeout),
+                    allow_redirects=False,  # a Location host must never see the token
+                    stream=True,
+                    verify=verify,
+                )
+            except requests.RequestException as failure:
+                if time.monotonic() >= deadline:
+                    raise NetworkError(_too_long(where)) from failure
+                raise NetworkError(_network_sentence(failure, where, connect_timeout, read_timeout)) from failure
+            with response:
+                body, over_cap = _read_capped(response, max_bytes, deadline, read_timeout, where)
+                return _Answer(response.status_code, dict(response.headers), body, over_cap)
+        finally:
+            watchdog.cancel()
+
+
+def _same_target(url: str, target: Target) -> None:
+    """Refuse to send unless urllib3, reading the URL requests prepares, connects where the check approved.
+
+    The check's grammar already excludes every form the parsers read differently; this proves it with the
+    transport's own parser on the very text it is handed, so a future parser change cannot move the token.
+    """
+    try:
+        prepared = requests.Request("GET", url).prepare().url or ""
+        parsed = urllib3.util.parse_url(prepared)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, ValueError):
+        parsed = None
+    port = (parsed.port or {"http": 80, "https": 443}.get(parsed.scheme or "")) if parsed else None
+    if parsed is None or not same_host(parsed.host or "", target.host) or port != target.port:
+        from tray.errors import UsageError
+
+        raise UsageError(
+            f"{ENV_URL} reads as {target.where} to this check but as another host to the HTTP library, so the "
+            "token is not sent; write the URL plainly (scheme://host:port/path)."
+        )
+
+
+def _cut(sockets: list[socket.socket]) -> None:
+    """The deadline passed: shut every connection of this exchange down (a waiting read then returns)."""
+    for sock in list(sockets):
+        try:
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, so TLS state is left alone
+        except OSError:
+            pass
+
+
+def _recording(base: type, sockets: list[socket.socket]) -> type:
+    """`base` (urllib3's HTTP(S)Connection) noting each socket it opens, for `_cut`."""
+
+    class Recording(base):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            sockets.append(sock)
+            return sock
+
+        def connect(self) -> None:
+            super().connect()
+            if self.sock is not None:
+                sockets.append(self.sock)  # with TLS, the wrapped socket (the plain one was detached)
+
+    return Recording
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter whose connections are recorded for the exchange's deadline, proxied ones included."""
+
+    def __init__(self, sockets: list[socket.socket]) -> None:
+        from urllib3.connection import HTTPConnection, HTTPSConnection
+        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+        self._pools = {
+            "http": type("Pool", (HTTPConnectionPool,), {"ConnectionCls": _recording(HTTPConnection, sockets)}),
+            "https": type("Pool", (HTTPSConnectionPool,), {"ConnectionCls": _recording(HTTPSConnection, sockets)}),
+        }
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._pools
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        manager.pool_classes_by_scheme = self._pools
+        return manager
+
+
+def _too_long(where: str) -> str:
+    return f"{where} kept sending for too long, so the answer was abandoned; try again later."
 
 
 def _read_capped(
@@ -162,14 +253,14 @@ def _read_capped(
     while total <= max_bytes:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            raise NetworkError(f"{where} kept sending for too long, so the answer was abandoned; try again later.")
+            raise NetworkError(_too_long(where))
         _shorten_socket_timeout(raw, min(read_timeout, remaining))
         try:
             # read1 returns after one socket read, so a slow drip cannot stretch a read past the deadline.
             chunk = raw.read1(min(_READ_CHUNK, max_bytes + 1 - total), decode_content=True)
         except (urllib3.exceptions.HTTPError, OSError, ValueError) as failure:
             if time.monotonic() >= deadline:
-                message = f"{where} kept sending for too long, so the answer was abandoned; try again later."
+                message = _too_long(where)
             elif isinstance(failure, urllib3.exceptions.ReadTimeoutError):
                 message = f"{where} stopped sending its answer for {read_timeout:g} s; try again later."
             else:
@@ -316,13 +407,6 @@ def _status_name(status: int) -> str:
         return f"HTTP {status} {HTTPStatus(status).phrase}"
     except ValueError:
         return f"HTTP {status}"
-
-
-def _where(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or "the usage endpoint"
-    host = f"[{host}]" if ":" in host else host
-    return f"{host}:{parts.port}" if parts.port else host
 
 
 def _duration(seconds: float) -> str:
