@@ -68,6 +68,8 @@ def run_fetch(
     state = cache.read_state(cache_file)
     # Other machines of this account (SPEC §10): their newer reading counts as ours, their server wait holds us.
     state, _share = share.take_in(cache_file, env, state, now)
+    # Claude Code's own cached figures (SPEC §2): a reading that cost no request, when newer than ours.
+    state = take_in_claude_code(cache_file, env, state, now, write=write)
     try:
         creds = read_credentials(env)
         check_usable(creds, now)
@@ -166,6 +168,34 @@ def _publish(env: Mapping[str, str], state: CachedState, now: datetime) -> None:
         import logging
 
         logging.getLogger("claude-tray").warning("%s", problem)
+
+
+def take_in_claude_code(
+    cache_file: Path | str, env: Mapping[str, str], state: CachedState, now: datetime, *,
+    write: Callable[..., CachedState] = cache.update_state,
+) -> CachedState:
+    """Record Claude Code's cached figures (`~/.claude.json`) as our reading while they are newer than the one
+    held and younger than an hour; they carry no extra usage, which is kept from the endpoint's last answer."""
+    from tray.sources import claudecode
+
+    found = claudecode.fresh_reading(claudecode.read_cached_usage(env), state.fetched_at, now)
+    if found is None:
+        return state
+
+    def record(current: CachedState) -> CachedState:
+        reading = claudecode.fresh_reading(found, current.fetched_at, now)
+        if reading is None:
+            return current
+        held = current.usage
+        usage = replace(reading.usage, extra=reading.usage.extra or (held.extra if held else None),
+                        models=reading.usage.models or (held.models if held else ()))
+        return replace(current, usage=usage, fetched_at=reading.fetched_at, source=claudecode.SOURCE,
+                       history=append_reading(current.history, usage, reading.fetched_at))
+
+    try:
+        return write(cache_file, record, now=now)
+    except TrayError:
+        return state
 
 
 def _record_credentials_problem(

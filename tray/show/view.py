@@ -182,7 +182,8 @@ def assess(
         return Status(Look.STALE, f"Stale: {updated_phrase(fetched, now, host)}", short)
     if host:
         return Status(Look.OK, "Updated " + updated_phrase(fetched, now, host), "")
-    via = {"statusline": " via Claude Code", "oh-my-claude": " via oh-my-claude"}.get(state.source or "", "")
+    via = {"statusline": " via Claude Code", "claude-code": " via Claude Code",
+           "oh-my-claude": " via oh-my-claude"}.get(state.source or "", "")
     return Status(Look.OK, f"Updated {format_age(fetched, now)}{via}", "")
 
 
