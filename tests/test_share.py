@@ -326,6 +326,7 @@ def test_a_simulated_day_three_machines_share_one_budget_and_none_asks_inside_a_
                 run_fetch(tray.cache_file, clock[0], env=tray.env, rng=rng)
     per_hour = [sum(1 for t in asked if NOW + timedelta(hours=h) <= t < NOW + timedelta(hours=h + 1))
                 for h in range(24)]
+    print(f"usage requests per hour, three machines: {per_hour}")
     assert max(per_hour) <= 60, per_hour
     assert sum(per_hour) >= 24 * 50  # they still kept the figures fresh
     rate_limited_at = next(t for t in asked if t >= limited)
