@@ -121,12 +121,24 @@ def test_on_a_dark_then_a_light_panel_the_ring_reads_answers_clicks_notifies_onc
         finally:
             shoot(panel, f"{name}-dark")
 
-        # The menu opens (xorg: a small menu window of its own on right-click).
+        # The menu opens (xorg: a small menu window of its own on right-click): taller than a tooltip.
         before = panel.popups()
         panel.click(*ring.center, button=3)
-        panel.new_popup(before, 8)
+        menu = panel.wait_until(lambda: [b for b in panel.popups() if b not in before and b.height >= 60], 8,
+                                "the menu")
+        assert menu
         panel.key("Escape")
         panel.wait_until(lambda: len(panel.popups()) <= len(before), 5, "the menu closed")
+
+        if backend != "appindicator":  # XEmbed hosts show no title: the tray's own tooltip does (SPEC §5)
+            panel.xdotool("mousemove", "600", "200")
+            panel.wait_until(lambda: not panel.popups(), 5, "no popup left")
+            panel.xdotool("mousemove", str(ring.center[0]), str(ring.center[1]))
+            tip = panel.wait_until(lambda: [b for b in panel.popups() if b.height < 60 and b.width > 40], 5,
+                                   "a tooltip on hover")
+            if backend == "xorg":
+                assert panel.window_name(tip[0].window).startswith("Claude"), panel.window_name(tip[0].window)
+            panel.xdotool("mousemove", "600", "200")
 
         # Refresh reaches the server: left-click on gtk and xorg, the menu's first item on appindicator.
         # It reads two windows past 90 % at once: one notification must say both, and nothing replace it.

@@ -32,6 +32,10 @@ def prepare(app: TrayApp, pystray: Any, env: Mapping[str, str]) -> Any:
 
     runtime = env.get("XDG_RUNTIME_DIR") or os.path.dirname(str(app.cache_file))
     app.notifier = DbusNotifier(dict(env), icon_path=os.path.join(runtime, f"claude-tray-note-{os.getpid()}.png"))
+    if pystray.Icon.__module__.endswith("_gtk"):
+        from tray.desktop.gtkicon import Icon as GtkIcon
+
+        return GtkIcon
     if not pystray.Icon.__module__.endswith("_xorg"):
         return None
     from tray.desktop.xorgicon import Icon
