@@ -118,9 +118,12 @@ _accounts: dict[str, tuple[tuple[int, int], str | None]] = {}
 
 
 def _account(env: Mapping[str, str]) -> str | None:
-    from tray.sources.account import account_fingerprint, claude_json_path
+    from tray.sources.account import account_fingerprint
+    from tray.sources.claudecode import claude_json_path
 
     path = claude_json_path(env)
+    if path is None:
+        return None
     try:
         st = os.stat(path)
         signature = (st.st_mtime_ns, st.st_size)

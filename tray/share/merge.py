@@ -53,6 +53,10 @@ def take_in(state: CachedState, snapshots: Iterable[Snapshot], now: datetime, *,
             source=best.source or "api",
             via=Via(best.host, best.fetched_at),
         )
+        api_at = out.gate.api_at
+        if best.source == "api" and (api_at is None or api_at < best.fetched_at):
+            # The endpoint's own answer, per-model windows and all: no machine needs to top up local figures.
+            out = replace(out, gate=replace(out.gate, api_at=best.fetched_at))
         if history:
             from tray.store.history import append_reading
 

@@ -9,7 +9,6 @@ Claude Code's, undocumented, and may be missing, half-written or huge.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 
 TYPE_CHECKING = False
@@ -19,16 +18,6 @@ if TYPE_CHECKING:
 MAX_BYTES = 64 * 1024 * 1024  # Claude Code's file grows with every project it has seen; anything larger is not it
 _SALT = b"claude-tray account fingerprint v1\x00"
 FINGERPRINT_CHARS = 16  # 64 bits: plenty to tell a handful of accounts apart, useless for finding the id
-
-
-def claude_json_path(env: Mapping[str, str] | None = None) -> str:
-    """`$CLAUDE_CONFIG_DIR/.claude.json` when that is set, else `~/.claude.json` (beside `~/.claude`, not in it)."""
-    env = os.environ if env is None else env
-    configured = env.get("CLAUDE_CONFIG_DIR", "").strip()
-    if configured:
-        return os.path.join(os.path.expanduser(configured), ".claude.json")
-    home = env.get("HOME") or env.get("USERPROFILE") or os.path.expanduser("~")
-    return os.path.join(home, ".claude.json")
 
 
 def fingerprint_of(account_uuid: str) -> str:
@@ -44,29 +33,23 @@ def account_fingerprint(env: Mapping[str, str] | None = None) -> str | None:
 
 def account_uuid(env: Mapping[str, str] | None = None) -> str | None:
     """`oauthAccount.accountUuid` from Claude Code's `.claude.json`, or None. Kept in memory only."""
-    path = claude_json_path(env)
+    import json
+
+    from tray.base.ownfile import read_own
+    from tray.sources.claudecode import claude_json_path
+
+    path = claude_json_path(os.environ if env is None else env)
+    if path is None:
+        return None
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        raw = read_own(path, MAX_BYTES + 1)  # never through a planted link, never blocking on a FIFO
     except (OSError, ValueError):
         return None
-    try:
-        import stat
-
-        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or device would block or never end
-            return None
-        with os.fdopen(fd, "rb") as f:
-            fd = -1
-            raw = f.read(MAX_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        if fd >= 0:
-            os.close(fd)
     if len(raw) > MAX_BYTES:
         return None
     try:
         decoded = json.loads(raw)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # mid-write by Claude Code: unknown this time
         return None
     account = decoded.get("oauthAccount") if isinstance(decoded, dict) else None
     uuid = account.get("accountUuid") if isinstance(account, dict) else None
