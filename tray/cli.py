@@ -205,13 +205,15 @@ def _cmd_refresh(args: argparse.Namespace, env: dict[str, str]) -> int:
     from tray.show.report import print_exchanges, status_text
     from tray.store import cache
     from tray.store.paths import cache_path
-    from tray.store.settings import env_seconds
+    from tray.store.settings import env_seconds, settings_of
 
     now = _now()
     exchanges: list = []
+    # The next automatic fetch is timed by the environment's interval, else the `interval` setting.
+    interval = env_seconds(env, "CLAUDE_TRAY_INTERVAL") or settings_of(cache.read_state(cache_path(env))).interval
     outcome = run_fetch(
         cache_path(env), now, env=env, manual=True, force=args.force, exchanges=exchanges if args.debug else None,
-        base_interval=clamp_interval(env_seconds(env, "CLAUDE_TRAY_INTERVAL")),
+        base_interval=clamp_interval(interval),
     )
     if args.debug:
         print_exchanges(exchanges, sys.stdout)
