@@ -28,6 +28,7 @@ CLEAR: Rgba = (0, 0, 0, 0)
 OUTER = (0.98, 0.68)  # outer ring: outer edge, inner edge
 INNER = (0.58, 0.36)  # inner ring
 CENTRE = 0.28  # radius the centre glyphs stay within
+BLOCKED = 100  # at (or past) the limit: the no-entry cue
 TICK = 0.10  # pace tick width
 OUTLINE = (0.98, 0.84)  # signed out: one thin ring, nothing inside
 SINGLE = (0.98, 0.54)  # one window chosen (`icon` setting): one ring as thick as both, the same centre
@@ -75,6 +76,8 @@ SAMPLES: tuple[tuple[str, RingSpec], ...] = (
     ("ok · normal 35/20", RingSpec(Look.OK, 35, 20, 0.5, 0.3)),
     ("ok · warning 78/45", RingSpec(Look.OK, 78, 45, 0.6, 0.5)),
     ("ok · critical 93/72, ahead", RingSpec(Look.OK, 93, 72, 0.7, 0.5, outer_ahead=True)),
+    ("ok · 95/40 (not yet blocked)", RingSpec(Look.OK, 95, 40, 0.8, 0.6)),
+    ("ok · blocked 100/40", RingSpec(Look.OK, 100, 40, 0.8, 0.6)),
     ("ok · over 130/100", RingSpec(Look.OK, 130, 100, 0.8, 0.6)),
     ("ok · 60/40 both ahead", RingSpec(Look.OK, 60, 40, 0.35, 0.2, True, True)),
     ("ok · no windows", RingSpec(Look.OK)),
@@ -184,13 +187,24 @@ def _level_cue(cv: _Canvas, spec: RingSpec, pal: Palette) -> None:
     if worst is None:
         return
     level = level_of(worst)
-    if level is Level.WARNING:
+    if worst >= BLOCKED:
+        _no_entry(cv, pal)
+    elif level is Level.WARNING:
         cv.disc(CENTRE * 0.55, pal.warning)
     elif level is Level.CRITICAL:
         cv.disc(CENTRE + 0.03, pal.critical)
 
 
-def _figures(cv: _Canvas, spec: RingSpec, pal: Palette, *, dim: bool, broken: bool) -> None:
+def _no_entry(cv: _Canvas, pal: Palette) -> None:
+    """At the limit ("blocked", SPEC §5): a no-entry sign — the critical disc, larger, with a clear bar across
+    it in whole output pixels. At 22 px the 95 % look (a 1-px gap in the ring) and this differ by a glyph."""
+    cv.disc(CENTRE + 0.07, pal.critical)
+    half_w = max(2.0, cv.size * (CENTRE + 0.01) / 2)
+    bar = max(1, round(cv.size * 0.07))
+    cv.rect_px(-half_w, -bar / 2, half_w, bar / 2, pal.ink if pal.ink[0] > 128 else CLEAR)
+
+
+def _figures(cv: _Canvas, spec: RingSpec, pal: Palette, *, dim: bool, broken: bool, thin: bool = False) -> None:
     rings = ((SINGLE, spec.outer, spec.outer_pace, spec.outer_ahead),) if spec.single else (
         (OUTER, spec.outer, spec.outer_pace, spec.outer_ahead), (INNER, spec.inner, spec.inner_pace, spec.inner_ahead))
     for ring, percent, pace, ahead in rings:
@@ -202,9 +216,12 @@ def _figures(cv: _Canvas, spec: RingSpec, pal: Palette, *, dim: bool, broken: bo
             colour = pal.level(level_of(percent))
             if dim:
                 colour = _dim(colour, pal.faded, 0.5)
+            # Old figures (stale) are a thin line along the band, not the band: at 22 px a full band that is
+            # only paler was hard to tell from a fresh one (issue 14).
+            band = (ring[0] - (ring[0] - ring[1]) * 0.3, ring[1] + (ring[0] - ring[1]) * 0.3) if thin else ring
             # Remaining: the arc is what is left, and the tick the time left, so "ahead" still reads as the arc
             # falling short of the tick. The colour (and the centre cue) still follow what is used.
-            cv.band(ring, colour, 0.0, 1.0 - _fraction(percent) if spec.remaining else _fraction(percent))
+            cv.band(band, colour, 0.0, 1.0 - _fraction(percent) if spec.remaining else _fraction(percent))
         if spec.remaining and pace is not None:
             pace = 1.0 - pace
         _pace(cv, ring, pace, ahead, pal.ink)
@@ -259,7 +276,7 @@ def render_ring(spec: RingSpec, size: int, *, theme: str = "dark",
     else:
         # Rate-limited and offline figures fade too: no fetch gets through, so the reading is ageing.
         faded = look in (Look.STALE, Look.RATE_LIMITED, Look.OFFLINE)
-        _figures(cv, spec, pal, dim=faded, broken=look is Look.OFFLINE)
+        _figures(cv, spec, pal, dim=faded, broken=look is Look.OFFLINE, thin=look is Look.STALE)
         if look is Look.OK:
             _level_cue(cv, spec, pal)
         elif look is Look.STALE:
