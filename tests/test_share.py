@@ -355,3 +355,36 @@ def test_scan_reads_a_folder_it_cannot_list_as_a_problem_not_a_crash(tmp_path):
     assert found.usable == () and "missing" in found.problem
     os.makedirs(tmp_path / "empty")
     assert scan_folder(str(tmp_path / "empty"), now=NOW, account="a", own_host="me").seen == ()
+
+
+def test_the_account_is_read_from_claude_codes_file_and_only_its_salted_hash_leaves_memory(tmp_path):
+    import hashlib
+
+    from tray.sources.account import account_fingerprint
+
+    home = tmp_path / "home"
+    home.mkdir()
+    projects = {f"/work/p{i}": {"history": [{"display": 'said "oauthAccount": {"accountUuid": "x"}'}]}
+                for i in range(2000)}
+    (home / ".claude.json").write_text(json.dumps({"projects": projects, "oauthAccount": {
+        "accountUuid": ACCOUNT, "emailAddress": EMAIL}}))
+    fingerprint = account_fingerprint({"HOME": str(home)})
+    assert fingerprint == fingerprint_of(ACCOUNT) and len(fingerprint) == 16
+    assert fingerprint not in hashlib.sha256(ACCOUNT.encode()).hexdigest()  # salted: not a plain hash of the id
+    config = tmp_path / "work-config"
+    config.mkdir()
+    (config / ".claude.json").write_text(json.dumps({"oauthAccount": {"accountUuid": OTHER_ACCOUNT}}))
+    assert account_fingerprint({"HOME": str(home), "CLAUDE_CONFIG_DIR": str(config)}) == fingerprint_of(OTHER_ACCOUNT)
+    for broken in ('{"oauthAccount": null}', '{"oauthAccount": {"accountUuid": "4f1c2b9e', "", "[]"):
+        (config / ".claude.json").write_text(broken)
+        assert account_fingerprint({"HOME": str(home), "CLAUDE_CONFIG_DIR": str(config)}) is None
+
+
+def test_a_snapshot_of_a_newer_format_is_ignored_with_the_reason(machines, share):
+    a = machines("laptop")
+    data = snapshot(host="desktop", fetched=NOW, five=50.0).to_dict()
+    data["version"] = 2
+    (share / "claude-tray").mkdir(exist_ok=True)
+    (share / "claude-tray" / "desktop.json").write_text(json.dumps(data))
+    found = link.scan(link.share_of(a.env, None), NOW)
+    assert found.usable == () and "format version 2 is newer" in found.ignored[0].ignored

@@ -9,6 +9,7 @@ Claude Code's, undocumented, and may be missing, half-written or huge.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 TYPE_CHECKING = False
@@ -33,8 +34,6 @@ def account_fingerprint(env: Mapping[str, str] | None = None) -> str | None:
 
 def account_uuid(env: Mapping[str, str] | None = None) -> str | None:
     """`oauthAccount.accountUuid` from Claude Code's `.claude.json`, or None. Kept in memory only."""
-    import json
-
     from tray.base.ownfile import read_own
     from tray.sources.claudecode import claude_json_path
 
@@ -47,10 +46,31 @@ def account_uuid(env: Mapping[str, str] | None = None) -> str | None:
         return None
     if len(raw) > MAX_BYTES:
         return None
-    try:
-        decoded = json.loads(raw)
-    except (ValueError, RecursionError):  # mid-write by Claude Code: unknown this time
-        return None
-    account = decoded.get("oauthAccount") if isinstance(decoded, dict) else None
-    uuid = account.get("accountUuid") if isinstance(account, dict) else None
+    uuid = _uuid_of(raw, json.JSONDecoder())
     return uuid if isinstance(uuid, str) and 8 <= len(uuid.strip()) <= 200 else None
+
+
+_KEY = b'"oauthAccount"'
+_SLICE = 16 * 1024  # the object is a few hundred bytes: the account's ids, names and flags
+
+
+def _uuid_of(raw: bytes, decoder: json.JSONDecoder) -> object:
+    """`oauthAccount.accountUuid`, decoding only the object after each `"oauthAccount"` key: the file is often
+    megabytes of projects, and parsing it whole cost the status line ~80 ms each time it published. Inside a
+    JSON string the key's quotes would be escaped, so a match is a key; the first whose object holds an
+    `accountUuid` wins."""
+    start = 0
+    while True:
+        at = raw.find(_KEY, start)
+        if at < 0:
+            return None
+        start = at + len(_KEY)
+        text = raw[start:start + _SLICE].decode("utf-8", "ignore").lstrip()
+        if not text.startswith(":"):
+            continue
+        try:
+            value, _end = decoder.raw_decode(text[1:].lstrip())
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(value, dict) and "accountUuid" in value:
+            return value["accountUuid"]
