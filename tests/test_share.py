@@ -388,3 +388,24 @@ def test_a_snapshot_of_a_newer_format_is_ignored_with_the_reason(machines, share
     (share / "claude-tray" / "desktop.json").write_text(json.dumps(data))
     found = link.scan(link.share_of(a.env, None), NOW)
     assert found.usable == () and "format version 2 is newer" in found.ignored[0].ignored
+
+
+def test_the_status_line_publishing_to_the_share_still_imports_only_the_standard_library(machines, share):
+    import subprocess
+    import sys
+
+    remote = machines("devbox")
+    probe = (
+        "import sys, io\n"
+        "sys.stdin = io.StringIO(sys.argv[1])\n"
+        "from tray.cli import main\n"
+        "main(['statusline'])\n"
+        "third = sorted(m.split('.')[0] for m in sys.modules if m.split('.')[0] not in sys.stdlib_module_names"
+        " and m.split('.')[0] not in ('tray', 'tests') and not m.startswith('_'))\n"
+        "print('THIRD-PARTY:', ','.join(sorted(set(third))))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, statusline_input(62.0)], capture_output=True, text=True,
+                            env=remote.cli_env(), timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("5h:62% 7d:41%") and result.stdout.strip().endswith("THIRD-PARTY:")
+    assert json.loads(snapshot_file(share, "devbox").read_text())["reading"]["source"] == "statusline"
