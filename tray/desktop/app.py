@@ -20,6 +20,7 @@ from tray.errors import TrayError
 from tray.show.look import RingSpec
 from tray.show.view import MenuView, build_view
 from tray.store import cache, keeper
+from tray.store.reader import CacheReader
 from tray.store.settings import DEFAULTS, Settings
 
 TYPE_CHECKING = False
@@ -93,6 +94,7 @@ class TrayApp:
         self._pending = threading.Event()
         self._write_lock = threading.Lock()  # held by cache writes only (quit waits for one in flight), never a request
         self.credentials_problem: str | None = None  # as the worker last read them (the tick never reads them)
+        self.reader = CacheReader()  # the cache's last parse, for the tick and the worker (tray/store/reader.py)
         self.ui_lock = threading.Lock()  # xorg updates the X connection from the calling thread: one at a time
         self.stopping = threading.Event()
         self.autostart_enabled = False
@@ -125,7 +127,7 @@ class TrayApp:
         # The mark first: a change between it and the read below is seen by the next follow_cache, and one before
         # it is in this read (a `config set` right after start-up must not wait for the next tick).
         self._cache_mark = self.cache_mark()
-        state = cache.read_state(self.cache_file)  # whole: the notifications look back through the history
+        state = self.reader.read_state(self.cache_file)  # whole: the notifications look back through the history
         from tray.desktop import settings_menu
 
         settings = settings_menu.follow(self, state, now)
@@ -142,7 +144,7 @@ class TrayApp:
         from tray.show.debugtext import debug_text
 
         now = self.clock()
-        state = cache.read_state(self.cache_file)
+        state = self.reader.read_state(self.cache_file)
         found = share.share_of(self.env, state)
         notes = share.notes(share.scan(found, now), now) if found is not None else []
         return debug_text(state, now, credentials_problem=self.credentials_problem, share_notes=notes)
@@ -297,7 +299,7 @@ class TrayApp:
         now = self.clock()
         try:
             outcome = run_fetch(self.cache_file, now, env=self.env, manual=manual,
-                                base_interval=self.interval(), write=self._locked_write)
+                                base_interval=self.interval(), read=self.reader.read_state, write=self._locked_write)
         except TrayError as error:
             log.warning("fetch failed: %s", error)
             if manual:

@@ -55,17 +55,18 @@ def run_fetch(
     rng: random.Random | None = None,
     exchanges: list | None = None,
     verify: bool | str = True,
+    read: Callable[[Path | str], CachedState] = cache.read_state,
     write: Callable[..., CachedState] = cache.update_state,
 ) -> FetchOutcome:
     """Fetch if the shared gate allows it (or the user asked), record the result in the cache.
 
-    Every cache write goes through `write` (`cache.update_state`'s signature): the tray passes one that
-    marks its writes in flight, so that quitting never cuts one in half, while the request itself holds
-    nothing another thread could wait on."""
+    The cache is read through `read` (the tray's remembering reader) and every write goes through `write`
+    (`cache.update_state`'s signature): the tray passes one that marks its writes in flight, so that quitting
+    never cuts one in half, while the request itself holds nothing another thread could wait on."""
     from tray.sources.credentials import check_usable, read_credentials
 
     rng = rng or random.Random()
-    state = cache.read_state(cache_file)
+    state = read(cache_file)
     # Other machines of this account (SPEC §10): their newer reading counts as ours, their server wait holds us.
     state, _share = share.take_in(cache_file, env, state, now)
     # Claude Code's own cached figures (SPEC §2): a reading that cost no request, when newer than ours.

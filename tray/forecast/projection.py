@@ -145,7 +145,7 @@ def pace(history: Iterable[Reading], window: str, now: datetime) -> Pace | None:
     if span < min_span(period) or resets_at is None or last.percent >= 100:
         return None
     rate = max(0.0, (last.percent - first.percent) / (span / _HOUR))
-    slices = _kept_slice_rates(window, points)
+    slices = _slice_rates(points, SLICES)
     low, high = min(min(slices), rate), max(max(slices), rate)
     started = resets_at - period
     if started < first.at and not restarted:
@@ -189,38 +189,13 @@ def paces_of(history: Sequence[Reading]) -> Paces | None:
     return Paces(through, tuple(p for p in found if p is not None))
 
 
-# The tray redraws every minute from the same parsed history (cache.read_state reuses it while the file is
-# unchanged), and one redraw projects each window several times (menu, ring, pace notice): walking 720
-# readings each time cost ~20 ms a tick. So the walk is kept per window for the latest history tuple, and
-# reused while `now` is past all of its readings (then the "from the future" filter drops nothing).
-_walks: dict[str, tuple[tuple[Reading, ...], datetime, list[Point], bool]] = {}
-_slices: dict[str, tuple[list[Point], list[float]]] = {}
-
-
 def _period(history: Iterable[Reading], window: str, now: datetime) -> tuple[list[Point], bool]:
     """The window's current period, and whether we saw it begin (nothing of it came before)."""
-    kept = _walks.get(window)
-    if kept is not None and kept[0] is history and now >= kept[1]:
-        return kept[2], kept[3]
     # The pace is the recent minute readings' (the last HISTORY_LIMIT); the history keeps days more for the chart.
     recent = history[-HISTORY_LIMIT:] if isinstance(history, (tuple, list)) else history
     everything = window_points(recent, window, now)
     points = current_period(everything)
-    restarted = len(points) < len(everything)
-    if isinstance(history, tuple) and history:
-        latest = max(reading.at for reading in history)
-        if now >= latest:
-            _walks[window] = (history, latest, points, restarted)  # holding it keeps its id from being reused
-    return points, restarted
-
-
-def _kept_slice_rates(window: str, points: list[Point]) -> list[float]:
-    kept = _slices.get(window)
-    if kept is not None and kept[0] is points:  # the kept walk's own list: the same points, the same rates
-        return list(kept[1])
-    rates = _slice_rates(points, SLICES)
-    _slices[window] = (points, rates)
-    return list(rates)
+    return points, len(points) < len(everything)
 
 
 def projections(history: Sequence[Reading], now: datetime, *, paces: Paces | None = None,

@@ -40,10 +40,6 @@ class ResetEvent:
     percent_after: float
 
 
-# The debug text asks every time the menu's "Show debug error" is chosen: the last history's events are kept.
-_events: list[tuple[Sequence[Reading], list[ResetEvent]]] = []
-
-
 def reset_event(history: Sequence[Reading], reading: Reading) -> str | None:
     """The event text for `reading` about to be appended after `history`: `five_hour:early_reset`, or None."""
     found: list[str] = []
@@ -63,16 +59,6 @@ def reset_event(history: Sequence[Reading], reading: Reading) -> str | None:
 
 def reset_events(history: Sequence[Reading]) -> list[ResetEvent]:
     """Every recorded reset that did not follow the clock, oldest first."""
-    kept = _events[0] if _events else None
-    if kept is not None and kept[0] is history:  # the same tuple as the last redraw's: a pure function of it
-        return list(kept[1])
-    events = _reset_events(history)
-    if isinstance(history, tuple):
-        _events[:] = [(history, events)]
-    return list(events)
-
-
-def _reset_events(history: Sequence[Reading]) -> list[ResetEvent]:
     events: list[ResetEvent] = []
     last_seen: dict[str, Reading] = {}
     for reading in history:

@@ -223,11 +223,15 @@ class CachedState:
         return via.host if via is not None and via.fetched_at == self.fetched_at else None
 
 
-def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedState:
+def state_from_cache(
+    raw: Mapping[str, Any], *, history: bool = True, known: dict[tuple[Any, ...], Reading] | None = None
+) -> CachedState:
     """Read a whole decoded cache file. Never raises; unknown shapes read as absent.
 
     `history=False` leaves the history out (empty): a status line printing two figures has no use for 720
-    readings, and `status` projects from the stored `paces` when they are there.
+    readings, and `status` projects from the stored `paces` when they are there. `known`: readings parsed
+    before, by their stored form; reused, then made this history's (a changed file differs by a reading at the
+    end, so the tray's reader parses one, not all: tray.store.reader).
     """
     section = raw.get("tray") if isinstance(raw, Mapping) else None
     if not isinstance(section, Mapping):
@@ -252,7 +256,7 @@ def state_from_cache(raw: Mapping[str, Any], *, history: bool = True) -> CachedS
                 notified[key] = tuple(v for v in value if isinstance(v, int) and not isinstance(v, bool))
     history_raw = section.get("history") if history else None
     parse = _remembering_parse()
-    readings = _readings(history_raw if isinstance(history_raw, list) else [], parse)
+    readings = _readings(history_raw if isinstance(history_raw, list) else [], parse, known)
     plan = section.get("plan")
     return CachedState(
         usage=usage,
@@ -278,13 +282,13 @@ def state_to_show(raw: Mapping[str, Any], now: datetime, *, projections: bool = 
     return state
 
 
-# The tray re-reads the cache whenever it changes, and a history changes by a reading at its end: the readings
-# parsed last time are kept by their stored form and reused (a changed tick used to parse all 720 again).
-_last_readings: list[dict[tuple[Any, ...], Reading]] = [{}]
-
-
-def _readings(entries: list[Any], parse: Callable[[object], datetime | None]) -> tuple[Reading, ...]:
-    known, kept = _last_readings[0], {}
+def _readings(
+    entries: list[Any], parse: Callable[[object], datetime | None], known: dict[tuple[Any, ...], Reading] | None
+) -> tuple[Reading, ...]:
+    if known is None:  # parsed once (a command): nothing to remember
+        return tuple(r for r in (Reading.from_row(e, parse) if type(e) is list else Reading.from_dict(e, parse)
+                                 for e in entries) if r is not None)
+    kept: dict[tuple[Any, ...], Reading] = {}
     out: list[Reading] = []
     for entry in entries:
         key = reading = None
@@ -309,7 +313,8 @@ def _readings(entries: list[Any], parse: Callable[[object], datetime | None]) ->
             out.append(reading)
             if key is not None:
                 kept[key] = reading
-    _last_readings[0] = kept
+    known.clear()
+    known.update(kept)
     return tuple(out)
 
 

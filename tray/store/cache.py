@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any, Callable
 
-    from tray.model.state import CachedState
+    from tray.model.state import CachedState, Reading
     from tray.store.rawjson import Member
 
 OUR_KEYS = frozenset({"tray", "pro", "updated_at"})
@@ -77,33 +77,16 @@ def read_cache(path: Path | str) -> dict[str, Any]:
 _TORN_WAITS_S = (0.01, 0.02, None)
 
 
-def read_state(path: Path | str) -> CachedState:
-    """The cache as values. The tray asks every minute; an unchanged file is not parsed again (a 12-hour
-    history is ~2000 timestamps: parsing it was most of a tick's CPU)."""
-    signature = _signature(path)
-    remembered = _parsed.get(str(path))
-    if signature is not None and remembered is not None and remembered[0] == signature:
-        return remembered[1]
+def read_state(path: Path | str, *, known: dict[tuple[Any, ...], Reading] | None = None) -> CachedState:
+    """The cache as values, parsed afresh. `known`: readings parsed before, by their stored form, reused and
+    then updated to this history's (the running tray's memo: tray.store.reader)."""
     from tray.model.state import state_from_cache
 
     raw = read_cache(path)
     from tray.store import keeper
 
     keeper.seen(path, raw)  # the running tray remembers its section through foreign rewrites
-    state = state_from_cache(raw)
-    if signature is not None and _settled(signature):
-        if len(_parsed) >= _PARSED_PATHS:
-            _parsed.clear()
-        _parsed[str(path)] = (signature, state)
-    return state
-
-
-# path -> (file signature, state): what `read_state` parsed last, per file
-_parsed: dict[str, tuple[tuple[int, ...], CachedState]] = {}
-_PARSED_PATHS = 8
-# A file changed this recently may change again within the filesystem's timestamp granularity (ext4 uses a
-# coarse clock) keeping the same size: its signature proves nothing yet ("racy" entries, as git calls them).
-_SETTLE_NS = 2_000_000_000
+    return state_from_cache(raw, known=known)
 
 
 def _signature(path: Path | str) -> tuple[int, ...] | None:
@@ -112,10 +95,6 @@ def _signature(path: Path | str) -> tuple[int, ...] | None:
     except (OSError, ValueError):
         return None
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-def _settled(signature: tuple[int, ...]) -> bool:
-    return time.time_ns() - max(signature[3], signature[4]) > _SETTLE_NS
 
 
 def _read_for_update(path: str) -> list[Member]:
