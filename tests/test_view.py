@@ -66,6 +66,8 @@ def test_full_menu_of_an_account_over_its_limits(over_limit: Usage) -> None:
         "7-day 103% — resets Fri 10:00",  # 103.5 shown as it is, never capped at 100
         "7-day Opus 100% — resets Fri 10:00",
         "Extra usage: €20.00 of €20.00 (100%)",
+        "▼ on the ring: 5-hour ahead of pace — 100% used, 55% of its time gone",  # what the wedge means
+        "▼ on the ring: 7-day ahead of pace — 103% used, 46% of its time gone",
     )
     assert view.title == OVER_TITLE + "1 min ago"
     assert view.status_line == "Updated 1 min ago"
@@ -117,6 +119,7 @@ def test_per_model_window_from_limits_array_drives_the_inner_ring_and_says_so(fi
         "7-day Fable 81% — resets Thu 16:00",
         "Inner ring: 7-day Fable (81%)",
         "Extra usage: $408.43 used (no monthly limit)",
+        "▼ on the ring: 7-day Fable ahead of pace — 81% used, 35% of its time gone",
     )
     assert view.ring.inner == 81.0
     assert view.title == (

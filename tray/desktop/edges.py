@@ -22,6 +22,23 @@ USAGE_SETTINGS_URL = "https://claude.ai/settings/usage"
 
 
 def open_url(url: str) -> bool:
+    """Open `url` in the browser; on Linux through xdg-open, waited for (a thread calls this), so no defunct
+    child stays behind — webbrowser's background launch never reaps it (issue 14)."""
+    if sys.platform.startswith("linux"):
+        from tray.desktop.theme import _which
+
+        opener = _which("xdg-open", os.environ.get("PATH"))
+        if opener is not None:
+            try:
+                child = subprocess.Popen([opener, url], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL)
+            except OSError:
+                return False
+            try:
+                return child.wait(timeout=60) == 0
+            except subprocess.TimeoutExpired:  # a browser that xdg-open runs in the foreground: reap it later
+                threading.Thread(target=child.wait, daemon=True).start()
+                return True
     import webbrowser
 
     try:

@@ -131,7 +131,19 @@ def menu_lines(
                                  paces=state.paces, remaining=settings.remaining, inner_note=not choice.single))
         if choice.note:
             lines.append(choice.note)
+        lines.extend(wedge_lines(choice.outer, choice.inner, now))
     return tuple(lines)
+
+
+def wedge_lines(outer: UsageWindow | None, inner: UsageWindow | None, now: datetime) -> list[str]:
+    """What the wedge on a ring means, one line per ring that shows one (issue 14: it had no words)."""
+    lines = []
+    for window in (outer, inner):
+        elapsed = pace(window, now)
+        if window is not None and elapsed is not None and _ahead(window, elapsed):
+            lines.append(f"▼ on the ring: {window.label} ahead of pace — {percent(window.utilization)} used, "
+                         f"{round(elapsed * 100)}% of its time gone")
+    return lines
 
 
 def assess(
@@ -154,7 +166,9 @@ def assess(
     old = f", {format_coarse(now - fetched)} old" if stale and fetched is not None else ""
     # Without credentials a fresh reading (from Claude Code's status line) is still the truth; it only
     # becomes a problem once nothing can refresh it.
-    if kind in _SIGNED_OUT_KINDS or (credentials_problem in _SIGNED_OUT_KINDS and (usage is None or stale)):
+    # A refused token recorded earlier is about credentials that are gone now: say signed out, not "expired".
+    if kind in _SIGNED_OUT_KINDS or (credentials_problem in _SIGNED_OUT_KINDS
+                                     and (usage is None or stale or kind in _REFUSED_KINDS)):
         which = kind if kind in _SIGNED_OUT_KINDS else credentials_problem
         return Status(Look.SIGNED_OUT, _SIGNED_OUT_WORDS[str(which)] + age, "signed out" + old)
     refused = kind if kind in _REFUSED_KINDS else credentials_problem
