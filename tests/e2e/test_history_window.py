@@ -1,6 +1,7 @@
 """The menu's **Show usage history…** on a real desktop (Xvfb + trayer, the gtk backend): it opens one window
-with the week's chart, a second choice brings that window forward instead of opening another, closing it
-ends its process, and the tray's own memory is where it was (the chart is drawn in the window's process)."""
+with the week's chart, a second choice brings that window forward (from under another) instead of opening
+another, closing it ends its process, and the tray's own memory is where it was (the chart is drawn in the
+window's process)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import require_tool
 from tests.e2e import test_tray_e2e
 from tests.e2e.desktop import Desktop
 from tests.e2e.test_tray_e2e import Tray, ups_to
@@ -68,6 +70,16 @@ def window_processes() -> list[int]:
     return found
 
 
+def topmost(desktop: Desktop) -> int | None:
+    """The top-level window in front (no window manager: the root's last viewable child)."""
+    from Xlib import X
+
+    desktop.x.sync()
+    shown = [w for w in desktop.x.screen().root.query_tree().children
+             if w.get_attributes().map_state == X.IsViewable]
+    return shown[-1].id if shown else None
+
+
 def choose_history(tray: Tray) -> None:
     tray.open_menu()
     for _ in range(ups_to("Show usage history…")):
@@ -78,6 +90,7 @@ def choose_history(tray: Tray) -> None:
 @pytest.mark.display
 def test_show_usage_history_opens_one_window_a_second_time_raises_it_and_the_tray_stays_as_small(
         tray_for: Any) -> None:
+    require_tool("xmessage")  # x11-utils: a plain window to put over the chart
     tray = tray_for("gtk")
     home = Path(tray.env["HOME"])
     path = home / ".claude" / "oh-my-claude" / ".usage_cache"
@@ -104,9 +117,15 @@ def test_show_usage_history_opens_one_window_a_second_time_raises_it_and_the_tra
     # The test screen (640×240) is smaller than the chart: move the window off the panel to reach the icon.
     subprocess.run(["xdotool", "windowmove", shown[0], "0", "120"], env=desktop.env, capture_output=True, timeout=10)
 
+    cover = desktop.spawn(["xmessage", "-geometry", "640x120+0+120", "a window over the chart"], lifetime=60)
+    desktop.wait_until(lambda: topmost(desktop) != int(shown[0]), 10, "another window over the chart")
+
     choose_history(tray)  # again: the open window comes forward, no second one
     desktop.wait_until(lambda: window_processes() == first, 30, "the second start handing over and exiting")
+    desktop.wait_until(lambda: topmost(desktop) == int(shown[0]), 10, "the chart's window in front again")
     assert windows_titled(desktop, TITLE) == shown
+    cover.kill()
+    cover.wait(timeout=5)
 
     subprocess.run(["xdotool", "windowclose", shown[0]], env=desktop.env, capture_output=True, timeout=10)
     desktop.wait_until(lambda: not windows_titled(desktop, TITLE) and not window_processes(), 15,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from typing import IO, Any
 
 TITLE = "claude-tray: usage history"
-LOCK_NAME = ".history_window.lock"
+LOCK_SUFFIX = ".history-window.lock"  # beside the cache: one window per cache
 NO_WINDOW = 3  # exit code: neither a window nor a viewer could show the chart
 
 
@@ -166,7 +166,7 @@ def _take_lock(env: Mapping[str, str]) -> IO[bytes] | None:
     to come forward."""
     from tray.store.paths import cache_path_str
 
-    path = os.path.join(os.path.dirname(cache_path_str(env)) or ".", LOCK_NAME)
+    path = cache_path_str(env) + LOCK_SUFFIX
     os.makedirs(os.path.dirname(path) or ".", mode=0o700, exist_ok=True)
     handle = open(path, "a+b")  # noqa: SIM115 - held until the process ends
     try:

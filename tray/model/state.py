@@ -178,7 +178,9 @@ class Reading:
 @record
 class Via:
     """The machine whose snapshot gave the reading held (SPEC §10), and that reading's time: a writer that records
-    a reading of its own without knowing of this leaves a `fetched_at` that no longer matches, so it reads as ours."""
+    a reading of its own without knowing of this leaves a `fetched_at` that no longer matches, so it reads as ours.
+    Kept after that, so the same shared reading is never taken in twice (a clock a little ahead would otherwise
+    make a reading from before ours look newer)."""
 
     host: str
     fetched_at: datetime
@@ -210,7 +212,7 @@ class CachedState:
     # `tray.settings` as stored: text values of the keys a user changed (read as values by tray.store.settings).
     # None: the cache holds none (never set, or a foreign rewrite dropped our section; the tray puts them back).
     settings: Mapping[str, str] | None = None
-    via: Via | None = None  # the reading came from another machine's snapshot (tray.share)
+    via: Via | None = None  # the last reading taken from another machine's snapshot (tray.share)
 
     @property
     def has_data(self) -> bool:
@@ -352,7 +354,7 @@ def state_to_section(state: CachedState) -> dict[str, Any]:
         "history": [r.to_row() for r in history],
         "pace": paces.to_dict() if paces is not None else None,
         **({"settings": dict(state.settings)} if state.settings is not None else {}),
-        **({"via": state.via.to_dict()} if state.via is not None and state.via_host else {}),
+        **({"via": state.via.to_dict()} if state.via is not None else {}),  # kept when superseded: see Via
     }
 
 
