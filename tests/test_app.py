@@ -136,19 +136,18 @@ def test_a_server_that_stalls_five_seconds_does_not_hold_up_the_redraw(make_app,
 
 def test_the_tray_reloads_a_cache_that_changed_after_it_had_settled(make_app, httpserver: HTTPServer):
     httpserver.expect_request("/api/oauth/usage").respond_with_json(usage_payload(47, 21))
-    app, icon, clock = make_app()
-    app.fetch(manual=False)
-    settled = time.time() - 60  # written a minute ago: the reader keeps this parse
-    os.utime(app.cache_file, (settled, settled))
-    assert app.redraw().title.startswith("Claude usage: 5-hour 47 %")
     from tray.base.values import replace
     from tray.model.usage import parse_usage
     from tray.store import cache
+    from tray.store.reader import CacheReader
 
-    # Another writer (Claude Code's status line) records 63 %, and that file settles too.
+    app, icon, clock = make_app()
+    app.reader = CacheReader(clock_ns=lambda: time.time_ns() + 60 * 10**9)  # a minute on: every write settled
+    app.fetch(manual=False)
+    assert app.redraw().title.startswith("Claude usage: 5-hour 47 %")  # this parse is kept
+    # Another writer (Claude Code's status line) records 63 %.
     cache.update_state(app.cache_file, lambda s: replace(s, usage=parse_usage(usage_payload(63, 21)),
                                                          source="statusline"), now=NOW)
-    os.utime(app.cache_file, (settled + 30, settled + 30))
     clock["now"] += timedelta(seconds=30)
     assert app.redraw().title.startswith("Claude usage: 5-hour 63 %")
     assert icon.titles[-1].startswith("Claude usage: 5-hour 63 %")

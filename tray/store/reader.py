@@ -22,6 +22,7 @@ from tray.store import cache
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
     from tray.model.state import CachedState, Reading
@@ -34,7 +35,8 @@ SETTLE_NS = 2_000_000_000
 class CacheReader:
     """`cache.read_state`, remembering the last parse of each file it is asked for."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock_ns: Callable[[], int] = time.time_ns) -> None:
+        self._clock_ns = clock_ns  # the wall clock, as file times are (tests move it on)
         self._parsed: dict[str, tuple[tuple[int, ...], CachedState]] = {}  # path -> (file signature, state)
         self._readings: dict[tuple[Any, ...], Reading] = {}  # the last history's readings, by stored form
 
@@ -45,6 +47,6 @@ class CacheReader:
         if signature is not None and remembered is not None and remembered[0] == signature:
             return remembered[1]
         state = cache.read_state(key, known=self._readings)
-        if signature is not None and time.time_ns() - max(signature[3], signature[4]) > SETTLE_NS:
+        if signature is not None and self._clock_ns() - max(signature[3], signature[4]) > SETTLE_NS:
             self._parsed[key] = (signature, state)
         return state
