@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 PROG = "claude-tray"
+# In `--help` and the manual page (SPEC §6; the README says the same).
+EXIT_CODES = (
+    "Exit codes: 0 ok; 1 failed otherwise (doctor found a problem, status has no reading, the cache or launch "
+    "at login could not be written, no display for the tray); 2 bad usage; 3 no or expired credentials "
+    "(HTTP 401/403); 4 rate limited (429); 5 network or server error; 6 bad response."
+)
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -36,7 +42,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     if argv[:1] == ["_debug-view"]:  # the tray's "Show debug error" window, in its own process
         from tray.desktop.edges import debug_view_main
 
-        return debug_view_main(argv[1] if len(argv) > 1 else PROG, sys.stdin)
+        return debug_view_main(argv[1] if len(argv) > 1 else PROG, sys.stdin, *argv[2:3])
     args = _args_without_argparse(argv)
     if args is None:
         try:
@@ -77,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     from tray import __version__
 
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Your Claude subscription's 5-hour and weekly limits in the system tray."
+        prog=PROG, description="Your Claude subscription's 5-hour and weekly limits in the system tray.",
+        epilog=EXIT_CODES,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     parser.add_argument(
@@ -156,7 +163,24 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("--scale", type=float, default=None, metavar="N",
                          help="pixel scale, 2 for HiDPI (default 1; the window follows the screen)")
     history.set_defaults(handler=_cmd_history)
+    _config_dir_after_any_command(parser)
     return parser
+
+
+def _config_dir_after_any_command(parser: argparse.ArgumentParser) -> None:
+    """`--config-dir DIR` before or after any command (`claude-tray status --config-dir X`), at every level
+    (`config get KEY --config-dir X`): each subcommand that lacks it gets it, defaulting to what was given
+    earlier (argparse.SUPPRESS keeps a subcommand from overwriting it with None)."""
+    import argparse
+
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for sub in {id(p): p for p in action.choices.values()}.values():  # aliases share a parser
+            if not any("--config-dir" in a.option_strings for a in sub._actions):
+                sub.add_argument("--config-dir", metavar="DIR", default=argparse.SUPPRESS,
+                                 help="Claude Code config dir (default $CLAUDE_CONFIG_DIR or ~/.claude)")
+            _config_dir_after_any_command(sub)
 
 
 def _now():

@@ -31,9 +31,22 @@ def run_doctor(env: Mapping[str, str], out: IO[str], *, now: datetime) -> int:
         out.write(f"{check.mark} {check.title}\n")
         if check.fix:
             out.write(f"    → {check.fix}\n")
+    out.write(f"\n{summary(checks)}\n")
     failed = sum(1 for c in checks if c.mark == BAD)
-    out.write(f"\n{len(checks) - failed} of {len(checks)} checks passed.\n")
     return int(ExitCode.FAILURE if failed else ExitCode.OK)
+
+
+def summary(checks: list[Check]) -> str:
+    """`7 of 10 checks passed, 2 warnings, 1 failed.`: a warning is not a pass."""
+    passed = sum(1 for c in checks if c.mark == OK)
+    warned = sum(1 for c in checks if c.mark == WARN)
+    failed = sum(1 for c in checks if c.mark == BAD)
+    parts = [f"{passed} of {len(checks)} checks passed"]
+    if warned:
+        parts.append(f"{warned} warning{'s' if warned != 1 else ''}")
+    if failed:
+        parts.append(f"{failed} failed")
+    return ", ".join(parts) + "."
 
 
 def collect_checks(env: Mapping[str, str], *, now: datetime) -> list[Check]:

@@ -47,8 +47,10 @@ def detect_backend(env: Mapping[str, str], platform: str = sys.platform) -> Back
             "(Debian/Ubuntu: `sudo apt install gir1.2-ayatanaappindicator3-0.1`).",
         )
     advice = (
-        "No menu on this backend: install PyGObject with GTK 3 and Ayatana AppIndicator "
-        "(see README, \"Linux menus\"), then restart the tray."
+        "No menu on this backend (PyGObject is missing): install GTK's development files, on Debian/Ubuntu "
+        "`sudo apt-get install pkg-config libgirepository1.0-dev libcairo2-dev gir1.2-gtk-3.0 "
+        "gir1.2-ayatanaappindicator3-0.1`, then run `./scripts/run` again in the source folder (or "
+        "`pipx install --force '.[gtk]'` there) and restart the tray; README, \"Menus on Linux\"."
     )
     return BackendInfo("xorg", False, display, advice)
 

@@ -57,8 +57,9 @@ def xdg_config_home_str(env: Mapping[str, str], home: str | os.PathLike[str]) ->
     return configured if configured and os.path.isabs(configured) else os.path.join(os.fspath(home), ".config")
 
 
-def desktop_entry_text(command: Sequence[str], delay_seconds: int = DELAY_SECONDS) -> str:
-    """The autostart entry for `command`, valid for `desktop-file-validate`."""
+def desktop_entry_text(command: Sequence[str], delay_seconds: int = DELAY_SECONDS, icon: str | None = None) -> str:
+    """The autostart entry for `command`, valid for `desktop-file-validate`; `Icon=` only when `icon` is
+    installed in the icon theme (tray.desktop.autostart.icon)."""
     pairs = [
         ("Type", "Application"),
         ("Name", "Claude Usage Tray"),
@@ -66,7 +67,7 @@ def desktop_entry_text(command: Sequence[str], delay_seconds: int = DELAY_SECOND
         ("Exec", quote_exec(command)),
         # The session skips the entry when the program is gone (uninstalled) instead of failing.
         ("TryExec", escape_string(command[0])),
-        ("Icon", APP_ID),
+        *([("Icon", icon)] if icon else []),
         ("Terminal", "false"),
         ("StartupNotify", "false"),
         ("X-GNOME-Autostart-enabled", "true"),
@@ -81,8 +82,10 @@ class XdgAutostart(AutostartBackend):
     name = "xdg-autostart"
 
     def __init__(self, command: CommandSource, *, config_home: str | os.PathLike[str], entry_id: str = APP_ID,
-                 delay_seconds: int = DELAY_SECONDS) -> None:
+                 delay_seconds: int = DELAY_SECONDS, data_home: str | None = None) -> None:
         self._command = command
+        # where `enable` may draw the themed icon if no install brought it (None: only look for one)
+        self._data_home = data_home
         self._path = os.path.join(os.fspath(config_home), "autostart", f"{entry_id}.desktop")
         self.delay_seconds = delay_seconds
 
@@ -142,7 +145,9 @@ class XdgAutostart(AutostartBackend):
                         "left as it is.")
             raise AutostartError(f"{self._path} was not written by claude-tray and does not work; "
                                  "delete it, then run `claude-tray autostart enable` again.")
-        wanted = desktop_entry_text(self.command(), self.delay_seconds)
+        from tray.desktop.autostart.icon import ensure_icon
+
+        wanted = desktop_entry_text(self.command(), self.delay_seconds, icon=ensure_icon(self._data_home, os.environ))
         if text == wanted:
             return f"Launch at login is already on ({self._path})."
         write_atomically(self._path, wanted.encode("utf-8"))
