@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from tray.base.printable import one_line
 from tray.base.timeparse import format_iso, parse_timestamp
 from tray.base.values import field, record
 from tray.errors import BadResponse, UnrecognisedAnswer
@@ -24,6 +25,21 @@ SEVEN_DAYS = timedelta(days=7)
 _MODEL_NAMES = {"opus": "Opus", "sonnet": "Sonnet", "oauth_apps": "OAuth apps", "cowork": "Cowork"}
 _KNOWN_TOP_KEYS = ("five_hour", "seven_day", "extra_usage", "limits")
 _MAX_PERIOD_S = 366 * 86400  # no rate-limit window is longer than a year
+# What is kept of an answer (SPEC §8): a hostile one of 17,000 windows must not become a 3.5 MB cache and
+# 17,005 lines. Real answers have under ten windows; names are a word or two.
+MAX_MODEL_WINDOWS = 30
+MAX_NAME_CHARS = 48
+MAX_KEY_CHARS = 64
+
+
+def _name(text: str, limit: int = MAX_NAME_CHARS) -> str:
+    """A server's (or the cache's) name as one short line with every control character escaped."""
+    return one_line(text, limit)
+
+
+def _currency(value: object) -> str | None:
+    """An ISO 4217 code (`USD`) or None: anything else in that field is not a currency to show."""
+    return value if isinstance(value, str) and value.isascii() and value.isalpha() and len(value) <= 4 else None
 
 
 @record
@@ -58,13 +74,13 @@ class UsageWindow:
             return None
         severity = raw.get("severity")
         return cls(
-            key=key,
-            label=label,
+            key=_name(key, MAX_KEY_CHARS),
+            label=_name(label),
             utilization=utilization,
             resets_at=parse_timestamp(raw.get("resets_at")),
             # Bounded: a huge number (another tool's garbage) would overflow timedelta.
             period=timedelta(seconds=period) if period and 0 < period <= _MAX_PERIOD_S else SEVEN_DAYS,
-            severity=severity if isinstance(severity, str) else None,
+            severity=_name(severity, 20) if isinstance(severity, str) else None,
         )
 
 
@@ -100,7 +116,7 @@ class ExtraUsage:
             monthly_limit=finite_number(raw.get("monthly_limit")),
             used_credits=finite_number(raw.get("used_credits")),
             utilization=finite_number(raw.get("utilization")),
-            currency=currency if isinstance(currency, str) and currency else None,
+            currency=_currency(currency),
             decimal_places=places if isinstance(places, int) and 0 <= places <= 6 else 2,
         )
 
@@ -142,7 +158,8 @@ class Usage:
             return None
         models_raw = raw.get("models")
         models = tuple(
-            w for w in (UsageWindow.from_dict(m) for m in (models_raw if isinstance(models_raw, list) else []))
+            w for w in (UsageWindow.from_dict(m)
+                        for m in (models_raw[:MAX_MODEL_WINDOWS] if isinstance(models_raw, list) else []))
             if w is not None
         )
         return cls(
@@ -163,31 +180,40 @@ def parse_usage(payload: object) -> Usage:
     five_hour = _window(payload.get("five_hour"), "five_hour", "5-hour", FIVE_HOURS)
     seven_day = _window(payload.get("seven_day"), "seven_day", "7-day", SEVEN_DAYS)
     models: list[UsageWindow] = []
+    labels: set[str] = set()  # lower-cased, so a limits[] entry repeating a window is found in constant time
     for key, value in payload.items():
+        if len(models) >= MAX_MODEL_WINDOWS:
+            break
         if isinstance(key, str) and key.startswith("seven_day_"):
             name = key[len("seven_day_"):]
-            label = "7-day " + _MODEL_NAMES.get(name, name.replace("_", " ").capitalize())
-            window = _window(value, key, label, SEVEN_DAYS)
+            label = "7-day " + _name(_MODEL_NAMES.get(name, name.replace("_", " ").capitalize()))
+            window = _window(value, _name(key, MAX_KEY_CHARS), label, SEVEN_DAYS)
             if window is not None:
                 models.append(window)
+                labels.add(label.lower())
 
     limits = payload.get("limits")
     for entry in limits if isinstance(limits, list) else []:
         if not isinstance(entry, Mapping):
             continue
         kind = entry.get("kind")
+        if not ((kind == "session" and five_hour is None) or (kind == "weekly_all" and seven_day is None)
+                or (kind == "weekly_scoped" and len(models) < MAX_MODEL_WINDOWS)):
+            continue  # nothing it could add: no time spent on it (linear in the entries)
         percent = finite_number(entry.get("percent"))
         if percent is None:
             continue
         resets_at = parse_timestamp(entry.get("resets_at"))
-        severity = entry.get("severity") if isinstance(entry.get("severity"), str) else None
+        named = entry.get("severity")
+        severity = _name(named, 20) if isinstance(named, str) else None
         if kind == "session" and five_hour is None:
             five_hour = UsageWindow("five_hour", "5-hour", percent, resets_at, FIVE_HOURS, severity)
         elif kind == "weekly_all" and seven_day is None:
             seven_day = UsageWindow("seven_day", "7-day", percent, resets_at, SEVEN_DAYS, severity)
         elif kind == "weekly_scoped":
             scoped = _scoped_name(entry.get("scope"))
-            if scoped and not any(m.label.lower() == f"7-day {scoped}".lower() for m in models):
+            if scoped and f"7-day {scoped}".lower() not in labels:
+                labels.add(f"7-day {scoped}".lower())
                 models.append(
                     UsageWindow(f"model:{scoped.lower()}", f"7-day {scoped}", percent, resets_at, SEVEN_DAYS, severity)
                 )
@@ -215,7 +241,7 @@ def _scoped_name(scope: object) -> str | None:
     if isinstance(model, Mapping):
         name = model.get("display_name") or model.get("id")
         if isinstance(name, str) and name.strip():
-            return name.strip()
+            return _name(name)
     return None
 
 
@@ -225,7 +251,7 @@ def _extra(payload: Mapping[str, Any]) -> ExtraUsage | None:
         spend = payload.get("spend")
         used = spend.get("used") if isinstance(spend, Mapping) else None
         currency = used.get("currency") if isinstance(used, Mapping) else None
-        if isinstance(currency, str) and currency:
+        if _currency(currency) is not None:
             extra = ExtraUsage(
                 extra.is_enabled, extra.monthly_limit, extra.used_credits, extra.utilization, currency,
                 extra.decimal_places,

@@ -21,6 +21,7 @@ from http import HTTPStatus
 import requests
 import urllib3
 
+from tray.base.printable import escape_controls
 from tray.base.redact import mask_token, redact
 from tray.base.values import record
 from tray.errors import (
@@ -304,7 +305,7 @@ def _network_sentence(failure: requests.RequestException, where: str, connect_s:
 def _interpret(answer: _Answer, token: str, now: datetime, max_bytes: int) -> dict[str, Any]:
     status = answer.status
     if 200 <= status < 300:
-        return _usage_object(answer, max_bytes)
+        return _usage_object(answer, max_bytes, token)
     excerpt = _excerpt(answer.body, token)
     if status == 401:
         if "expire" in _api_message(answer.body).lower():
@@ -340,9 +341,9 @@ def _interpret(answer: _Answer, token: str, now: datetime, max_bytes: int) -> di
     raise ServerError(message, status=status, body_excerpt=excerpt)
 
 
-def _usage_object(answer: _Answer, max_bytes: int) -> dict[str, Any]:
+def _usage_object(answer: _Answer, max_bytes: int, token: str) -> dict[str, Any]:
     def bad(message: str) -> BadResponse:
-        return BadResponse(message, status=answer.status, body_excerpt=_excerpt(answer.body, ""))
+        return BadResponse(message, status=answer.status, body_excerpt=_excerpt(answer.body, token))
 
     if answer.over_cap:
         raise bad(f"The usage endpoint sent more than {_size(max_bytes)}, which is not a usage reading.")
@@ -356,7 +357,37 @@ def _usage_object(answer: _Answer, max_bytes: int) -> dict[str, Any]:
         raise bad("The usage endpoint sent something that is not JSON.") from failure
     if not isinstance(payload, dict):
         raise bad(f"The usage endpoint sent JSON {type(payload).__name__} instead of an object.")
-    return payload
+    return _without_token(payload, token)
+
+
+def _without_token(payload: dict[str, Any], token: str) -> dict[str, Any]:
+    """The answer with the token masked in every text of it (keys too), however it was echoed, before any of
+    it is stored or shown: a window name or a currency holding the token would reach the cache, the menu,
+    the title and a notification (SPEC §8). Iterative: the nesting json accepted is no limit here."""
+    if not token:
+        return payload
+    secrets = (token,)
+
+    def clean(value: Any) -> Any:
+        return redact(value, secrets) if isinstance(value, str) else value
+
+    root: dict[str, Any] = {}
+    work: list[tuple[Any, Any]] = [(payload, root)]
+    while work:
+        source, target = work.pop()
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in items:
+            if isinstance(value, (dict, list)):
+                copy: Any = {} if isinstance(value, dict) else [None] * len(value)
+                work.append((value, copy))
+                value = copy
+            else:
+                value = clean(value)
+            if isinstance(target, dict):
+                target[clean(key)] = value
+            else:
+                target[key] = value
+    return root
 
 
 def _exchange(
@@ -370,8 +401,10 @@ def _exchange(
         url=redact(url, secrets),
         status=answer.status if answer else None,
         request_headers=sent,
-        response_headers={n: redact(v, secrets) for n, v in answer.headers.items()} if answer else {},
-        body=redact(answer.body.decode("utf-8", "replace"), secrets) if answer else "",
+        # Names too: a server can put the token in a header's name. Escaped: this is printed to a terminal.
+        response_headers={escape_controls(redact(n, secrets)): escape_controls(redact(v, secrets))
+                          for n, v in answer.headers.items()} if answer else {},
+        body=escape_controls(redact(answer.body.decode("utf-8", "replace"), secrets), keep="\n\t") if answer else "",
         elapsed_s=elapsed,
         error=redact(error, secrets) if error is not None else None,
     )
@@ -383,7 +416,8 @@ def _excerpt(body: bytes, token: str) -> str:
     if text.lstrip()[:1] == "<":
         text = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", text)
         text = html.unescape(re.sub(r"<[^>]*>", " ", text))
-    text = " ".join(text.split())
+    text = " ".join(redact(text, (token,)).split())  # redacted whole, before a cut could halve the token
+    text = escape_controls(text)
     if len(text) > _EXCERPT_CHARS:
         text = text[: _EXCERPT_CHARS - 1] + "…"
     return redact(text, (token,))
