@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -253,3 +254,26 @@ def test_a_week_of_history_comes_back_after_oh_my_claude_rewrites_the_file_whole
         assert json.loads(path.read_text())["code"] == {"tokens": 1}
     finally:
         keeper.forget(path)
+
+
+def test_without_a_display_the_window_view_opens_the_chart_in_the_image_viewer(week, tmp_path):
+    import os
+    import time
+
+    path = tmp_path / ".claude" / "oh-my-claude" / ".usage_cache"
+    path.parent.mkdir(parents=True)
+    cache.update_state(path, lambda current: replace(current, history=week.history), now=END)
+    bin_dir, opened = tmp_path / "bin", tmp_path / "opened.txt"
+    bin_dir.mkdir()
+    viewer = bin_dir / "xdg-open"  # stands in for the desktop's image viewer: notes what it was asked to open
+    viewer.write_text(f"#!/bin/sh\nprintf '%s' \"$1\" > {opened}.part && mv {opened}.part {opened}\n")
+    viewer.chmod(0o755)
+    done = _cli(["history", "--window-view"], tmp_path, PATH=f"{bin_dir}:{os.environ.get('PATH', '')}", DISPLAY="",
+                WAYLAND_DISPLAY="")
+    assert done.returncode == 0, done.stderr
+    end = time.monotonic() + 20
+    while not opened.exists() and time.monotonic() < end:
+        time.sleep(0.05)  # polling the viewer's own note, with a deadline
+    png = Path(opened.read_text())
+    assert Image.open(png).size == (800, 450)
+    assert png.stat().st_mode & 0o077 == 0  # a private file

@@ -112,6 +112,8 @@ def test_show_usage_history_opens_one_window_a_second_time_raises_it_and_the_tra
                               text=True, timeout=10).stdout
     assert "800x450" in geometry  # the chart at 1× (Xvfb's 96 dpi), the window fitted to it
     desktop.screenshot("history-window.png")
+    # The desktop's theme (light here, as the tray's env says): the chart's background, beside its title.
+    assert min(desktop.grab(600, 12, 1, 1).convert("RGB").getpixel((0, 0))) >= 245
     first = window_processes()
     assert len(first) == 1
     # The test screen (640×240) is smaller than the chart: move the window off the panel to reach the icon.
