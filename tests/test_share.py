@@ -409,3 +409,17 @@ def test_the_status_line_publishing_to_the_share_still_imports_only_the_standard
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("5h:62% 7d:41%") and result.stdout.strip().endswith("THIRD-PARTY:")
     assert json.loads(snapshot_file(share, "devbox").read_text())["reading"]["source"] == "statusline"
+
+
+def test_a_reading_stamped_a_little_ahead_by_a_fast_clock_is_taken_in_once_not_over_a_newer_one_of_ours(
+    machines, share, httpserver
+):
+    a = machines("laptop")
+    write(share, "fast-clock", fetched=NOW + timedelta(minutes=3), five=40.0)
+    assert not run_fetch(a.cache_file, NOW, env=a.env).fetched
+    assert cache.read_state(a.cache_file).via_host == "fast-clock"
+    answer(httpserver, 44.0)
+    assert run_fetch(a.cache_file, NOW + timedelta(seconds=20), env=a.env, manual=True).fetched
+    run_fetch(a.cache_file, NOW + timedelta(seconds=40), env=a.env)
+    held = cache.read_state(a.cache_file)
+    assert (held.via_host, held.usage.five_hour.utilization) == (None, 44.0)  # ours stays: it is the newer one

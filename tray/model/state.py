@@ -177,23 +177,31 @@ class Reading:
 
 @record
 class Via:
-    """The machine whose snapshot gave the reading held (SPEC §10), and that reading's time: a writer that records
-    a reading of its own without knowing of this leaves a `fetched_at` that no longer matches, so it reads as ours.
-    Kept after that, so the same shared reading is never taken in twice (a clock a little ahead would otherwise
-    make a reading from before ours look newer)."""
+    """The machine whose snapshot gave the reading held (SPEC §10), and that reading's time as held: a writer that
+    records a reading of its own without knowing of this leaves a `fetched_at` that no longer matches, so it reads
+    as ours. Kept after that, so the same shared reading is never taken in twice."""
 
     host: str
     fetched_at: datetime
+    stamped_at: datetime | None = None  # the snapshot's own time, when that machine's clock ran ahead of ours
+
+    @property
+    def reading_id(self) -> tuple[str, datetime]:
+        return (self.host, self.stamped_at or self.fetched_at)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"host": self.host, "fetched_at": format_iso(self.fetched_at)}
+        out = {"host": self.host, "fetched_at": format_iso(self.fetched_at)}
+        if self.stamped_at is not None:
+            out["stamped_at"] = format_iso(self.stamped_at)
+        return out
 
     @classmethod
     def from_dict(cls, raw: object) -> Via | None:
         if not isinstance(raw, Mapping) or not isinstance(raw.get("host"), str) or not raw.get("host"):
             return None
         at = parse_timestamp(raw.get("fetched_at"))
-        return cls(host=raw["host"][:64], fetched_at=at) if at is not None else None
+        stamped = parse_timestamp(raw.get("stamped_at"))
+        return cls(host=raw["host"][:64], fetched_at=at, stamped_at=stamped) if at is not None else None
 
 
 @record

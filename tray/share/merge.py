@@ -41,26 +41,30 @@ def take_in(state: CachedState, snapshots: Iterable[Snapshot], now: datetime, *,
     object) when they add nothing, so a caller can tell whether anything needs writing."""
     snapshots = tuple(snapshots)
     out = state
-    best = freshest(snapshots)
-    if best is not None and best.usage is not None and best.fetched_at is not None and (
-        state.fetched_at is None or best.fetched_at > state.fetched_at
+    taken = state.via.reading_id if state.via is not None else None  # never taken in twice, even when ours followed
+    best = freshest(s for s in snapshots if (s.host, s.fetched_at) != taken)
+    # A machine whose clock runs ahead (up to FUTURE_SLACK; further is ignored) stamps its readings "later than
+    # now": held as of now, as the gate would take a reading from further ahead for a clock that jumped back.
+    fetched = min(best.fetched_at, now) if best is not None and best.fetched_at is not None else None
+    if best is not None and best.usage is not None and fetched is not None and (
+        state.fetched_at is None or fetched > state.fetched_at
     ):
         usage = _merged(state.usage, best.usage, best.source)
         out = replace(
             out,
             usage=usage,
-            fetched_at=best.fetched_at,
+            fetched_at=fetched,
             source=best.source or "api",
-            via=Via(best.host, best.fetched_at),
+            via=Via(best.host, fetched, stamped_at=best.fetched_at if best.fetched_at != fetched else None),
         )
         api_at = out.gate.api_at
-        if best.source == "api" and (api_at is None or api_at < best.fetched_at):
+        if best.source == "api" and (api_at is None or api_at < fetched):
             # The endpoint's own answer, per-model windows and all: no machine needs to top up local figures.
-            out = replace(out, gate=replace(out.gate, api_at=best.fetched_at))
+            out = replace(out, gate=replace(out.gate, api_at=fetched))
         if history:
             from tray.store.history import append_reading
 
-            out = replace(out, history=append_reading(state.history, usage, best.fetched_at))
+            out = replace(out, history=append_reading(state.history, usage, fetched))
     wait = longest_wait(snapshots, now)
     held = state.gate.server_until
     if wait is not None and wait.server_until is not None and (held is None or wait.server_until > held):
