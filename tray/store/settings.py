@@ -50,7 +50,7 @@ MIN_INTERVAL_S = 30
 MAX_INTERVAL_S = 86400
 DEFAULT_THRESHOLDS = (80, 90, 100)
 
-_SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_SPAN = r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$"  # compiled when first needed: `status` rarely reads one
 
 
 @record
@@ -247,7 +247,7 @@ def _thresholds(raw: str, text: str) -> tuple[int, ...]:
 
 
 def _span(raw: str, text: str) -> str:
-    match = _SPAN.match(raw.replace(" ", ""))
+    match = re.match(_SPAN, raw.replace(" ", ""))
     if match:
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         if h1 <= 23 and h2 <= 23 and m1 <= 59 and m2 <= 59 and (h1, m1) != (h2, m2):
