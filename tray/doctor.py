@@ -264,7 +264,8 @@ def share_checks(env: Mapping[str, str], *, now: datetime) -> list[Check]:
     except OSError as e:
         return [Check(BAD, f"Share folder {share.folder} is not writable ({e.strerror or e})",
                       f"Fix its permissions: this machine writes {folder}/{share.host}.json there.")]
-    checks.append(Check(OK, f"Share folder {share.folder} is present and writable (this machine: {share.host})"))
+    where = " (from CLAUDE_TRAY_SHARE_DIR, over the setting)" if env.get("CLAUDE_TRAY_SHARE_DIR", "").strip() else ""
+    checks.append(Check(OK, f"Share folder {share.folder}{where} is present and writable (this machine: {share.host})"))
     if abs(skew) > 60:
         way = "ahead of" if skew > 0 else "behind"
         checks.append(Check(WARN, f"The share's file times run {format_span(timedelta(seconds=abs(skew)))} {way} "
