@@ -79,11 +79,9 @@ def days(history: Sequence[Reading], tz: tzinfo | None = None) -> list[Day]:
     return [rows[d] for d in sorted(rows)]
 
 
-def table(history: Sequence[Reading], tz: tzinfo | None = None, *, width_days: int | None = None) -> str:
+def table(history: Sequence[Reading], tz: tzinfo | None = None) -> str:
     """The short table: per day, each window's peak, its resets, and the time spent at or above 90 %."""
     rows = days(history, tz)
-    if width_days is not None:
-        rows = rows[-width_days:]
     if not rows:
         return "No readings kept yet: the tray, `claude-tray refresh` and the status line keep them."
     header = ("Day", "5-hour peak", "7-day peak", "Resets", "Above 90 %")
@@ -175,11 +173,3 @@ def _float(text: str | None) -> float | None:
     except ValueError:
         return None
 
-
-def recent(history: Sequence[Reading], days_back: float, now: datetime | None = None) -> tuple[Reading, ...]:
-    """The readings of the last `days_back` days before `now` (the newest reading's time by default)."""
-    if not history:
-        return ()
-    end = now or history[-1].at
-    start = end - timedelta(days=days_back)
-    return tuple(r for r in history if r.at >= start)
