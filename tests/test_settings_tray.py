@@ -109,7 +109,10 @@ def test_every_setting_set_with_config_applies_at_the_next_redraw(tray, capsys):
     view = tray.app.redraw()
     assert view.ring.remaining and "Fable 9 % left" in tray.icon.title
     assert status_json(tray, capsys)["title"] == tray.icon.title  # `status` and the title agree
+    pictures = len(tray.icon.images)
     config(tray, "set", "theme", "light")
+    tray.app.redraw()
+    assert len(tray.icon.images) == pictures + 1  # the same figures, drawn again for a light panel
     config(tray, "set", "interval", "300")
     config(tray, "set", "quiet_hours", span(-1, 1))
     tray.app.redraw()

@@ -53,6 +53,8 @@ def follow(app: TrayApp, state: CachedState, now: datetime) -> stored.Settings:
     if chosen != app.settings:
         changed = ", ".join(f"{k} {v}" for k, v in chosen.items() if app.settings.text(k) != v)
         log.info("settings in force: %s", changed)
+        if chosen.theme != app.settings.theme:
+            app._ring = None  # the same figures in other colours: the picture must be drawn again
     app.settings = chosen
     return chosen
 
