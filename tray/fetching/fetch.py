@@ -68,7 +68,7 @@ def run_fetch(
     rng = rng or random.Random()
     state = read(cache_file)
     # Other machines of this account (SPEC §10): their newer reading counts as ours, their server wait holds us.
-    state, _share = share.take_in(cache_file, env, state, now)
+    state, _share = share.take_in(cache_file, env, state, now, write=write)
     # Claude Code's own cached figures (SPEC §2): a reading that cost no request, when newer than ours.
     state = take_in_claude_code(cache_file, env, state, now, write=write)
     try:

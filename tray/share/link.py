@@ -10,7 +10,7 @@ for the tray to fail (`doctor` says what is wrong).
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from tray.base.values import record
@@ -46,10 +46,12 @@ def scan(share: Share, now: datetime) -> Scan:
 
 
 def take_in(
-    cache_file: Path | str, env: Mapping[str, str], state: CachedState, now: datetime
+    cache_file: Path | str, env: Mapping[str, str], state: CachedState, now: datetime,
+    *, write: Callable[..., CachedState] | None = None,
 ) -> tuple[CachedState, Scan | None]:
     """The other machines' newer reading and longer server wait, written into the cache when they add something
-    (under the cache's lock, re-read first). Returns the state as it now stands, and what the share held."""
+    (under the cache's lock, re-read first; through `write`, `cache.update_state`'s signature, when given).
+    Returns the state as it now stands, and what the share held."""
     share = share_of(env, state)
     if share is None:
         return state, None
@@ -61,7 +63,8 @@ def take_in(
     from tray.store import cache
 
     try:
-        return cache.update_state(cache_file, lambda current: merge_in(current, usable, now), now=now), found
+        update = write or cache.update_state
+        return update(cache_file, lambda current: merge_in(current, usable, now), now=now), found
     except TrayError:  # a read-only cache: still obey and show what the share says
         return merge_in(state, usable, now), found
 
