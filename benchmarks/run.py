@@ -33,11 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON (default benchmarks/results)")
     parser.add_argument("--backend", action="append", dest="backends", metavar="NAME",
                         help="pystray backend for the tray figures (repeatable; default gtk, else xorg)")
-    parser.add_argument("--only", choices=("commands", "render", "gate", "tray"), action="append",
+    parser.add_argument("--only", choices=("commands", "deb", "render", "gate", "tray"), action="append",
                         help="run only these groups of figures")
     args = parser.parse_args(argv)
     quick = args.quick
-    groups = set(args.only or ("commands", "render", "gate", "tray"))
+    groups = set(args.only or ("commands", "deb", "render", "gate", "tray"))
     started = time.monotonic()
     compile_sources()
     figures: list[dict] = []
@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         import commands
 
         figures += _dicts(commands.measure(repeats=4 if quick else 60, warmup=1 if quick else 3))
+    if "deb" in groups:
+        figures += _deb(quick)
     if "render" in groups:
         import render_bench
 
@@ -80,6 +82,19 @@ def _dicts(figures: list[Figure]) -> list[dict]:
 
 def _default_backend() -> str:
     return "gtk" if importlib.util.find_spec("gi") is not None else "xorg"
+
+
+def _deb(quick: bool) -> list[dict]:
+    """The installed .deb's statusline against the venv's; builds the .deb (its PyInstaller build is cached)."""
+    missing = [t for t in ("dpkg-deb", "dpkg-shlibdeps", "patchelf") if shutil.which(t) is None]
+    if importlib.util.find_spec("PyInstaller") is None:
+        missing.append("PyInstaller (the test extra)")
+    if missing:
+        return [{"id": "deb_statusline", "name": "installed .deb statusline / venv statusline",
+                 "skipped": f"needs {', '.join(missing)} (see .ci/run)"}]
+    import deb_statusline
+
+    return _dicts(deb_statusline.measure(repeats=4 if quick else 60, warmup=1 if quick else 3))
 
 
 def _tray(backends: list[str], quick: bool) -> list[dict]:

@@ -192,7 +192,7 @@ def test_status_from_the_package_shows_the_cached_reading(root: Path, user_home:
     shutil.copy(fixtures / "cache" / "oh_my_claude.json", cache)
     done = _run([str(root / "usr" / "bin" / "claude-tray"), "status"], env=user_home)
     assert done.returncode == 0, done.stderr
-    assert "47%" in done.stdout and "21%" in done.stdout
+    assert "5-hour" in done.stdout and "7-day" in done.stdout and "(source: oh-my-claude)" in done.stdout
 
 
 def test_status_from_the_package_without_a_cache_says_so_in_a_sentence(root: Path,
