@@ -423,3 +423,27 @@ def test_a_reading_stamped_a_little_ahead_by_a_fast_clock_is_taken_in_once_not_o
     run_fetch(a.cache_file, NOW + timedelta(seconds=40), env=a.env)
     held = cache.read_state(a.cache_file)
     assert (held.via_host, held.usage.five_hour.utilization) == (None, 44.0)  # ours stays: it is the newer one
+
+
+def test_a_tray_takes_another_machines_snapshot_in_as_soon_as_it_arrives_and_shows_it_via_that_host(
+    machines, share, httpserver
+):
+    from tests.test_app import StandInIcon
+    from tray.desktop.app import TrayApp
+
+    a, b = machines("laptop"), machines("desktop")
+    clock = {"now": NOW}
+    tray = TrayApp(env=b.env, cache_file=b.cache_file, base_interval=60, clock=lambda: clock["now"])
+    tray.icon = icon = StandInIcon()
+    tray.follow_cache()  # the first look
+    assert tray._jobs.qsize() == 0
+    answer(httpserver, 47.0)
+    run_fetch(a.cache_file, NOW, env=a.env)  # A's snapshot lands in the share
+    clock["now"] = NOW + timedelta(seconds=5)
+    tray.follow_cache()
+    assert tray._jobs.qsize() == 1, "a fetch cycle was asked for at once, not at the next tick"
+    tray.fetch(manual=tray._jobs.get())
+    tray.redraw()
+    assert len(httpserver.log) == 1  # B's cycle took A's reading in and asked nothing
+    assert icon.titles[-1].startswith("Claude usage: 5-hour 47 %") and "via laptop · just now" in icon.titles[-1]
+    assert tray.view.status_line == "Updated via laptop · just now"

@@ -86,6 +86,7 @@ class TrayApp:
         self.exit_process = exit_process
         self.icon: Any = None
         self._cache_mark: tuple[int, ...] | None = ()  # the cache file's (mtime, size, inode); () unseen
+        self._share_mark: tuple[int, ...] | None = ()  # the share folder's, when sharing is on (SPEC §10)
         keeper.watch(cache_file)  # our section is remembered through foreign rewrites (SPEC §3)
         self.notifier: Any = None  # a DbusNotifier on Linux; None: pystray's own notify
         self.view: MenuView | None = None
@@ -204,6 +205,26 @@ class TrayApp:
         previous, self._cache_mark = self._cache_mark, mark
         if mark != previous and previous != () and not self.stopping.is_set():  # (): the first look
             self.redraw()
+        self.follow_share()
+
+    def follow_share(self) -> None:
+        """Another machine's snapshot arrived in the share folder (SPEC §10): a fetch cycle now, which takes it in
+        (and asks nothing while it is fresh), instead of at the next tick. One more stat() when sharing is on."""
+        from tray.share.setting import share_dir_of
+
+        folder = share_dir_of(self.env, self.reader.read_state(self.cache_file))
+        mark: tuple[int, ...] | None = None
+        if folder is not None:
+            try:
+                seen = os.stat(os.path.join(folder, "claude-tray"))
+                mark = (seen.st_mtime_ns, seen.st_ino)
+            except OSError:
+                mark = None
+        previous, self._share_mark = self._share_mark, mark
+        arrived = mark is not None and mark != previous and previous != ()
+        if arrived and not self.stopping.is_set() and not self._pending.is_set():
+            self._pending.set()
+            self._jobs.put(False)
 
     def cache_mark(self) -> tuple[int, ...] | None:
         """The cache file's (mtime, size, inode); None when it cannot be seen."""
