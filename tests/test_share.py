@@ -447,3 +447,16 @@ def test_a_tray_takes_another_machines_snapshot_in_as_soon_as_it_arrives_and_sho
     assert len(httpserver.log) == 1  # B's cycle took A's reading in and asked nothing
     assert icon.titles[-1].startswith("Claude usage: 5-hour 47 %") and "via laptop · just now" in icon.titles[-1]
     assert tray.view.status_line == "Updated via laptop · just now"
+
+
+def test_claude_codes_own_cached_figures_taken_in_on_one_machine_are_published_to_the_others(machines, share):
+    a, b = machines("laptop"), machines("desktop")
+    claude_json = json.loads((a.home / ".claude.json").read_text())
+    claude_json["cachedUsageUtilization"] = {"fetchedAtMs": int((NOW - timedelta(seconds=30)).timestamp() * 1000),
+                                             "accountUuid": ACCOUNT, "utilization": usage_body(33.0)}
+    (a.home / ".claude.json").write_text(json.dumps(claude_json))
+    run_fetch(a.cache_file, NOW, env=a.env)
+    assert json.loads(snapshot_file(share, "laptop").read_text())["reading"]["source"] == "claude-code"
+    assert not run_fetch(b.cache_file, NOW + timedelta(seconds=10), env=b.env).fetched
+    held = cache.read_state(b.cache_file)
+    assert (held.via_host, held.usage.five_hour.utilization) == ("laptop", 33.0)

@@ -70,7 +70,10 @@ def run_fetch(
     # Other machines of this account (SPEC §10): their newer reading counts as ours, their server wait holds us.
     state, _share = share.take_in(cache_file, env, state, now, write=write)
     # Claude Code's own cached figures (SPEC §2): a reading that cost no request, when newer than ours.
+    held_at = state.fetched_at
     state = take_in_claude_code(cache_file, env, state, now, write=write)
+    if state.fetched_at != held_at and state.via_host is None:
+        _publish(env, state, now)  # figures that cost nothing here cost nothing on the other machines either
     try:
         creds = read_credentials(env)
         check_usable(creds, now)
