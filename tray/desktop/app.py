@@ -377,7 +377,7 @@ class TrayApp:
         text = self.debug_text()
 
         def show() -> None:
-            if not show_text_window("claude-tray: debug", text) and not show_text_in_viewer(text):
+            if not show_text_window("claude-tray: debug", text, self.theme) and not show_text_in_viewer(text):
                 self.notify(text[:250], "Claude usage: last error")
 
         threading.Thread(target=show, daemon=True).start()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path  # never at run time: the running tray keeps pathlib out of its memory (issue 6)
-    from typing import IO
+    from typing import IO, Any
 
 USAGE_SETTINGS_URL = "https://claude.ai/settings/usage"
 
@@ -54,21 +54,48 @@ def self_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "tray", *args]
 
 
-def show_text_window(title: str, text: str) -> bool:
-    """A small window with readable, copyable text (Tk, in its own process so toolkits never mix)."""
+_viewer: subprocess.Popen[bytes] | None = None  # the one debug window's process, while it runs
+VIEWER_RAISE = signal.SIGUSR1 if hasattr(signal, "SIGUSR1") else None
+
+
+def show_text_window(title: str, text: str, theme: str = "light") -> bool:
+    """A small window with readable, copyable text (Tk, in its own process so toolkits never mix).
+
+    One window only: while it runs, a second call hands it the new text (on stdin's successor, a private
+    file) and raises it instead of opening another (issue 14: each click opened one more)."""
+    global _viewer
+    if _viewer is not None and _viewer.poll() is None and VIEWER_RAISE is not None:
+        try:
+            _write_private(_viewer_text_path(_viewer.pid), text)
+            os.kill(_viewer.pid, VIEWER_RAISE)
+            return True
+        except OSError:
+            pass
     try:
         child = subprocess.Popen(
-            self_command("_debug-view", title), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            self_command("_debug-view", title, theme), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True,
         )
         assert child.stdin is not None
         child.stdin.write(text.encode("utf-8"))
         child.stdin.close()
+        _viewer = child
         return child.wait(timeout=1.0) == 0  # still open after a second: it is showing
     except subprocess.TimeoutExpired:
         return True
     except OSError:
         return False
+
+
+def _viewer_text_path(pid: int) -> str:
+    folder = os.environ.get("XDG_RUNTIME_DIR") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(folder, f"claude-tray-debug-{pid}.txt")
+
+
+def _write_private(path: str, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
 
 
 def show_text_in_viewer(text: str) -> bool:
@@ -94,8 +121,55 @@ def show_text_in_viewer(text: str) -> bool:
         return False
 
 
-def debug_view_main(title: str, stdin: IO[str]) -> int:
-    """`claude-tray _debug-view TITLE`: the window itself (exit 3 when Tk cannot show one)."""
+VIEW_COLOURS = {"dark": ("#242424", "#e8e8e8", "#3a3a3a"), "light": ("#fafafa", "#161616", "#e4e4e4")}
+CLIPBOARD_TOOLS = (("wl-copy",), ("xclip", "-selection", "clipboard"), ("xsel", "--clipboard", "--input"))
+KEEP_CLIPBOARD_S = 12 * 3600
+
+
+def hand_to_clipboard_tool(text: str, env: dict[str, str] | None = None) -> bool:
+    """Give `text` to a clipboard program that outlives us (wl-copy on Wayland, else xclip or xsel)."""
+    from tray.desktop.theme import _which
+
+    environ = env if env is not None else dict(os.environ)
+    for argv in CLIPBOARD_TOOLS:
+        if argv[0] == "wl-copy" and not environ.get("WAYLAND_DISPLAY"):
+            continue
+        tool = _which(argv[0], environ.get("PATH"))
+        if tool is None:
+            continue
+        try:
+            done = subprocess.run([tool, *argv[1:]], input=text.encode("utf-8"), timeout=5, check=False,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if done.returncode == 0:
+            return True
+    return False
+
+
+def _clipboard_owner() -> int | None:
+    """The X window owning CLIPBOARD now (python-xlib), None when it cannot be asked (no X, Wayland)."""
+    try:
+        from Xlib import X, display
+
+        conn = display.Display()
+    except Exception:
+        return None
+    try:
+        owner = conn.get_selection_owner(conn.intern_atom("CLIPBOARD"))
+        return 0 if owner == X.NONE else int(owner.id)
+    finally:
+        conn.close()
+
+
+def debug_view_main(title: str, stdin: IO[str], theme: str = "light") -> int:
+    """`claude-tray _debug-view TITLE [THEME]`: the window itself (exit 3 when Tk cannot show one).
+
+    Sized to its text, coloured for the desktop's theme. Copy survives the window: the text goes to a
+    clipboard program when one is installed (wl-copy, xclip, xsel); otherwise this process owns the
+    clipboard, so after Close it stays, windowless, until another program takes the clipboard over (or
+    12 hours pass). SIGUSR1 (the tray asking again) reads the new text and raises the window.
+    """
     text = stdin.read()
     try:
         import tkinter as tk
@@ -104,20 +178,80 @@ def debug_view_main(title: str, stdin: IO[str]) -> int:
         root = tk.Tk()
     except Exception:  # no Tk, or no display for it: the caller falls back
         return 3
+    bg, fg, button = VIEW_COLOURS.get(theme, VIEW_COLOURS["light"])
     root.title(title)
-    box = scrolledtext.ScrolledText(root, width=88, height=20, wrap="word")
-    box.insert("1.0", text)
-    box.configure(state="disabled")  # read-only, still selectable and copyable
+    root.configure(background=bg)
+    lines = text.splitlines() or [""]
+    width = min(100, max(40, max(len(line) for line in lines) + 2))
+    height = min(30, max(4, sum(1 + len(line) // width for line in lines)))
+    box = scrolledtext.ScrolledText(root, width=width, height=height, wrap="word", background=bg, foreground=fg,
+                                    insertbackground=fg, selectbackground="#3d7ad6", relief="flat",
+                                    highlightthickness=0, borderwidth=0)
+
+    def show(content: str) -> None:
+        box.configure(state="normal")
+        box.delete("1.0", "end")
+        box.insert("1.0", content)
+        box.configure(state="disabled")  # read-only, still selectable and copyable
+
+    show(text)
     box.pack(fill="both", expand=True, padx=8, pady=(8, 4))
+    state: dict[str, Any] = {"text": text, "owned": False, "closed": False, "raise": False, "since": 0.0}
 
     def copy() -> None:
+        if hand_to_clipboard_tool(state["text"]):
+            state["owned"] = False
+            return
         root.clipboard_clear()
-        root.clipboard_append(text)
+        root.clipboard_append(state["text"])
+        root.update()
+        state["owned"] = True
+        state["owner"] = _clipboard_owner()  # Tk's own clipboard window: `selection own` does not name it
 
-    bar = tk.Frame(root)
-    tk.Button(bar, text="Copy", command=copy).pack(side="left")
-    tk.Button(bar, text="Close", command=root.destroy).pack(side="right")
+    def close() -> None:
+        import time
+
+        if not state["owned"]:
+            root.destroy()
+            return
+        root.withdraw()  # the clipboard is ours: stay, windowless, until another program takes it
+        state["closed"], state["since"] = True, time.monotonic()
+
+    def still_ours() -> bool:
+        owner = state.get("owner")
+        return owner is not None and _clipboard_owner() == owner
+
+    def tick() -> None:
+        import time
+
+        if state["raise"]:
+            state["raise"] = False
+            try:
+                with open(_viewer_text_path(os.getpid()), encoding="utf-8") as f:
+                    state["text"] = f.read()
+                os.unlink(_viewer_text_path(os.getpid()))
+            except OSError:
+                pass
+            show(state["text"])
+            state["closed"] = False
+            root.deiconify()
+            root.lift()
+            root.focus_force()
+        elif state["closed"] and (not still_ours() or time.monotonic() - state["since"] > KEEP_CLIPBOARD_S):
+            root.destroy()
+            return
+        root.after(250, tick)
+
+    if VIEWER_RAISE is not None:
+        signal.signal(VIEWER_RAISE, lambda *_: state.__setitem__("raise", True))
+    bar = tk.Frame(root, background=bg)
+    style = {"background": button, "foreground": fg, "activebackground": button, "activeforeground": fg,
+             "relief": "flat", "highlightthickness": 0, "padx": 10}
+    tk.Button(bar, text="Copy", command=copy, **style).pack(side="left")
+    tk.Button(bar, text="Close", command=close, **style).pack(side="right")
     bar.pack(fill="x", padx=8, pady=(0, 8))
+    root.protocol("WM_DELETE_WINDOW", close)
+    root.after(250, tick)
     root.mainloop()
     return 0
 
