@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from tray.base.values import replace
 from tray.errors import TrayError
@@ -36,15 +36,29 @@ XORG_BACKGROUND = {"dark": (40, 40, 40), "light": (236, 236, 236)}
 
 
 def make_clock(env: Mapping[str, str]) -> Callable[[], datetime]:
-    """The wall clock, or one sped up by CLAUDE_TRAY_TIME_SCALE (soak tests run a week in minutes)."""
+    """The wall clock, or simulated time moving CLAUDE_TRAY_TIME_STEP seconds a tick (soak tests live a week)."""
     try:
-        scale = float(env.get("CLAUDE_TRAY_TIME_SCALE", "") or 1.0)
+        step = float(env.get("CLAUDE_TRAY_TIME_STEP", "") or 0.0)
     except ValueError:
-        scale = 1.0
-    if scale == 1.0:
+        step = 0.0
+    if not step > 0:
         return lambda: datetime.now(timezone.utc)
-    start = datetime.now(timezone.utc)
-    return lambda: start + (datetime.now(timezone.utc) - start) * scale
+    return SteppedClock(datetime.now(timezone.utc), step)
+
+
+class SteppedClock:
+    """Simulated time: `now` moves on by `step` seconds at each `advance`. The runner advances it at a tick
+    only once the worker is done with the fetch the last tick asked for, so a simulated day holds the same
+    ticks and requests on a fast machine and on a loaded one (soak tests)."""
+
+    def __init__(self, start: datetime, step: float) -> None:
+        self.now, self.step = start, timedelta(seconds=step)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self) -> None:
+        self.now += self.step
 
 
 PACE_STEPS = 200  # a 64 px ring is ~190 px round: finer pace steps would redraw identical pictures
@@ -93,6 +107,7 @@ class TrayApp:
         self._ring: RingSpec | None = None
         self._jobs: queue.Queue[bool] = queue.Queue()
         self._pending = threading.Event()
+        self._busy = False  # the worker is running a fetch
         self._write_lock = threading.Lock()  # held by cache writes only (quit waits for one in flight), never a request
         self.credentials_problem: str | None = None  # as the worker last read them (the tick never reads them)
         self.reader = CacheReader()  # the cache's last parse, for the tick and the worker (tray/store/reader.py)
@@ -311,8 +326,16 @@ class TrayApp:
             manual = self._jobs.get()
             if manual is None:
                 return
+            self._busy = True  # before the pending flag goes: `fetch_idle` never sees neither
             self._pending.clear()
-            self.fetch(manual=manual)
+            try:
+                self.fetch(manual=manual)
+            finally:
+                self._busy = False
+
+    def fetch_idle(self) -> bool:
+        """No fetch asked for and none running (simulated time moves on only then)."""
+        return not self._pending.is_set() and not self._busy
 
     def fetch(self, *, manual: bool) -> None:
         from tray.fetching.fetch import run_fetch

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 
 from tray import __version__
 from tray.desktop import session
-from tray.desktop.app import TrayApp, log, make_clock
+from tray.desktop.app import SteppedClock, TrayApp, log, make_clock
 from tray.desktop.theme import detect_theme
 from tray.errors import DisplayUnavailable
 from tray.fetching.gate import clamp_interval
@@ -46,6 +46,10 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         return 0
 
     pystray = _import_pystray()
+    if pystray.Icon.__module__.endswith("_appindicator"):
+        from tray.desktop.gdklog import quiet_known_gdk_assertion
+
+        quiet_known_gdk_assertion()  # libayatana's XEmbed fallback trips one harmless GTK assertion
     app = TrayApp(
         env=env, cache_file=cache_file, base_interval=base_interval, clock=make_clock(env),
         label=label or _label(env), quiet_hours=quiet, theme=detect_theme(env),
@@ -64,6 +68,13 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
     on_termination(app.quit)
 
     tick_seconds = env_seconds(env, "CLAUDE_TRAY_TICK_SECONDS") or 60.0
+    tick = app.tick
+    clock = app.clock
+    if isinstance(clock, SteppedClock):  # simulated time: a tick is a step, taken once the worker is idle
+        def tick() -> None:
+            if app.fetch_idle():
+                clock.advance()
+                app.tick()
     shown = threading.Event()
 
     def setup(icon: object) -> None:
@@ -72,7 +83,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         icon.visible = True  # type: ignore[attr-defined]
         shown.set()
         threading.Thread(target=app.worker, name="fetch", daemon=True).start()
-        threading.Thread(target=_schedule_loop, args=(app, tick_seconds), name="tick", daemon=True).start()
+        threading.Thread(target=_schedule_loop, args=(app, tick_seconds, tick), name="tick", daemon=True).start()
         threading.Thread(target=_watch_ticks, args=(app,), name="watchdog", daemon=True).start()
         app.tick()
         _show_autostart(app, env)
@@ -152,13 +163,13 @@ def _start_again() -> None:
 FOLLOW_EVERY_S = 3.0  # the icon follows a change of the cache within 5 s (SPEC §5)
 
 
-def _schedule_loop(app: TrayApp, tick_seconds: float) -> None:
+def _schedule_loop(app: TrayApp, tick_seconds: float, tick: Callable[[], None]) -> None:
     """Wake only when a job is due (schedule.idle_seconds), or at once when the app stops."""
     import schedule
 
     scheduler = schedule.Scheduler()
     # schedule annotates its interval as int, and takes any number of seconds (a timedelta of it)
-    scheduler.every(tick_seconds).seconds.do(app.tick)  # type: ignore[arg-type]
+    scheduler.every(tick_seconds).seconds.do(tick)  # type: ignore[arg-type]
     # a stat() every few seconds, a redraw only when the cache changed
     scheduler.every(min(tick_seconds, FOLLOW_EVERY_S)).seconds.do(app.follow_cache)  # type: ignore[arg-type]
     while not app.stopping.is_set():
