@@ -172,8 +172,10 @@ def host_name(env: object = None) -> str:
     given = env.get("CLAUDE_TRAY_HOST", "") if isinstance(env, Mapping) else ""
     if isinstance(given, str) and clean_host(given):
         return clean_host(given)
-    try:
-        node = os.uname().nodename
-    except AttributeError:  # Windows
+    import sys
+
+    if sys.platform == "win32":
         node = os.environ.get("COMPUTERNAME", "")
+    else:
+        node = os.uname().nodename
     return clean_host(node.split(".")[0]) or "this-machine"  # "laptop", not "laptop.local"
