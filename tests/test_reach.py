@@ -105,3 +105,23 @@ def test_autostart_names_no_icon_when_none_is_installed_and_none_can_be_drawn(ho
     backend = XdgAutostart(["/bin/true", "run"], config_home=home / ".config")  # no data home to draw into
     backend.enable()
     assert "Icon" not in parse_desktop_entry(Path(backend.location).read_text())
+
+
+@pytest.mark.display
+def test_the_appindicator_tray_starts_on_an_xembed_tray_without_a_gdk_critical_line(tmp_path: Path) -> None:
+    from tests.conftest import require_tool
+
+    require_tool("Xvfb", "trayer", "dbus-daemon", "dunst")
+    pytest.importorskip("gi")
+    import sys
+
+    from tests.e2e.desktop import Desktop
+
+    with Desktop() as desk:
+        env = {**desk.env, "PYSTRAY_BACKEND": "appindicator", "CLAUDE_TRAY_API_URL": "http://127.0.0.1:9/unused"}
+        tray_process = desk.spawn([sys.executable, "-m", "tray", "run"], env=env, lifetime=60)
+        # the theme is read after the icon is embedded, which is when libayatana's fallback trips the assertion
+        desk.wait_until(lambda: "panel theme" in desk.output(tray_process), 30, "the tray docked")
+        output = desk.output(tray_process)
+    assert "backend appindicator (menu)" in output
+    assert "CRITICAL" not in output and "Traceback" not in output
