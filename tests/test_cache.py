@@ -274,3 +274,19 @@ def test_an_injected_rename_failure_keeps_the_old_file_and_leaves_no_temp_file(
     assert cache.read_bytes() == before
     assert leftovers(cache.parent) == []
     assert read_state(cache).source == "oh-my-claude"  # readers still see the old figures
+
+
+@pytest.mark.parametrize(("minutes", "shown", "source"), [(3, 63, "oh-my-claude"), (-3, 47.9, "api")])
+def test_oh_my_claudes_newer_pro_wins_over_our_older_reading_and_an_older_one_does_not(
+        cache: Path, minutes: int, shown: float, source: str) -> None:
+    update_state(cache, record, now=T)  # ours: 47.9 % at T
+    written = json.loads(cache.read_text())
+    # oh-my-claude's status line then writes its own figures (its whole file, our section kept as read)
+    written["pro"] = {**written["pro"], "five_hour_pct": 63, "seven_day_pct": 25}
+    written["updated_at"] = (T + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    cache.write_text(json.dumps(written))
+    state = read_state(cache)
+    assert state.usage.five_hour.utilization == shown and state.source == source
+    if source == "oh-my-claude":
+        assert state.usage.seven_day.utilization == 25
+        assert state.fetched_at == (T + timedelta(minutes=minutes)).replace(microsecond=0)

@@ -176,6 +176,25 @@ def test_the_pace_warning_pops_up_once_per_window_period(home: Path):
     assert json.loads(cache_file.read_text())["tray"]["notified"] == {"five_hour@2026-11-30T17:00:00+00:00": [1]}
 
 
+def test_one_pop_up_per_window_at_a_time_the_pace_warning_follows_the_80_percent_note(home: Path):
+    cache_file = home / ".claude" / "oh-my-claude" / ".usage_cache"
+    history: tuple = ()
+    for i in range(46):  # 40 % -> 84 % in 45 minutes: past 80 %, and the limit ~16 minutes away
+        now = START + timedelta(minutes=i)
+        usage = Usage(five_hour=UsageWindow("five_hour", "5-hour", 40 + 44 * i / 45, RESET, FIVE_HOURS),
+                      seven_day=UsageWindow("seven_day", "7-day", 20, START + timedelta(days=3), SEVEN_DAYS))
+        history = append_reading(history, usage, now)
+    final = CachedState(usage=usage, fetched_at=now, source="api", history=history)
+    cache.update_state(cache_file, lambda _current: final, now=now)
+    app, icon = tray_for(home, cache_file, now)
+    app.redraw()
+    assert [title for _, title in icon.notes] == ["Claude 5-hour limit at 80%"]  # not two at once
+    app.redraw()  # the next tick
+    assert [title for _, title in icon.notes][1:] == ["Claude 5-hour limit in ~16 min"]
+    app.redraw()
+    assert len(icon.notes) == 2  # each once in this period
+
+
 def test_in_quiet_hours_the_pace_warning_does_not_pop_up_and_does_not_come_later(home: Path):
     cache_file = home / ".claude" / "oh-my-claude" / ".usage_cache"
     now = fast_session(cache_file)
