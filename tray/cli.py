@@ -26,13 +26,83 @@ EXIT_CODES = (
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run one command. Whatever the terminal: a character its encoding lacks is written as the nearest ASCII
+    (an 8-bit locale has no "—", "✓" or "→"), a closed stdout (`claude-tray statusline >&-`) or a reader that
+    left (`claude-tray status | head -c1`) ends the command quietly, never in a traceback."""
+    _printable_streams()
+    try:
+        code = _main(argv, env)
+        sys.stdout.flush()  # here, not at exit, where a broken pipe could only be reported as noise
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
+    return code
+
+
+def _printable_streams() -> None:
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:  # the descriptor was closed before Python started
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - for the process's life
+            continue
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("-", "").replace("_", "")
+        if encoding == "utf8":
+            continue  # every character fits: nothing to do on the status line's hot path
+        import codecs
+
+        try:
+            codecs.lookup_error(_FALLBACK)
+        except LookupError:
+            codecs.register_error(_FALLBACK, _nearest_ascii)
+        try:
+            stream.reconfigure(errors=_FALLBACK)
+        except (AttributeError, ValueError, OSError):
+            pass  # not a text stream we can change: left as it is
+
+
+_FALLBACK = "claude-tray-ascii"
+_ASCII = {"—": "-", "–": "-", "✓": "+", "✗": "x", "→": "->", "…": "...", "×": "x", "·": "-", "•": "*", "≈": "~",
+          "≥": ">=", "≤": "<=", "▲": "^", "▼": "v", "’": "'", "‘": "'", "“": '"', "”": '"', "°": " deg", "µ": "u"}
+
+
+def _nearest_ascii(problem: UnicodeError) -> tuple[str, int]:
+    if not isinstance(problem, UnicodeEncodeError):
+        raise problem
+    text = problem.object[problem.start:problem.end]
+    return "".join(_ASCII.get(char, "?") for char in text), problem.end
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's last flush has nowhere to fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _main(argv: Sequence[str] | None, env: Mapping[str, str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if env is None else env)
     if argv in (["statusline"], ["statusline", "--projection"]):
         # The hot path: no argparse, nothing but what printing a line needs.
         from tray.statusline import main as statusline_main
 
-        return statusline_main(env=env, projection=len(argv) == 2)
+        try:
+            return statusline_main(env=env, projection=len(argv) == 2)
+        except BrokenPipeError:
+            raise
+        except OSError as broken:  # a prompt must never see a traceback; the one sentence goes to stderr
+            print(f"{PROG}: could not print the status line ({broken.strerror or broken}).", file=sys.stderr)
+            return 1
+        except Exception as problem:
+            from tray.errors import TrayError
+
+            if not isinstance(problem, TrayError):
+                raise
+            print(f"{PROG}: {problem}", file=sys.stderr)
+            return int(problem.exit_code)
     from tray.errors import ExitCode, TrayError
 
     if argv[:1] == ["_menu"]:  # the xorg backend's menu window, in its own process

@@ -8,6 +8,7 @@ import stat
 from collections.abc import Mapping
 from datetime import datetime
 
+from tray.base.timefmt import to_local
 from tray.base.values import record
 from tray.errors import CredentialsError, ExitCode, TrayError
 
@@ -96,7 +97,7 @@ def _credential_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
     checks.append(Check(OK, f"OAuth data present (from {creds.source})"))
     try:
         check_usable(creds, now)
-        when = creds.expires_at.astimezone().strftime("%Y-%m-%d %H:%M") if creds.expires_at else "unknown"
+        when = to_local(creds.expires_at).strftime("%Y-%m-%d %H:%M") if creds.expires_at else "unknown"
         checks.append(Check(OK, f"Token valid, expires {when}"))
     except CredentialsError as problem:
         checks.append(Check(BAD, str(problem), "Run `claude` once: Claude Code refreshes its own token."))
@@ -149,7 +150,7 @@ def _cache_checks(env: Mapping[str, str], now: datetime) -> list[Check]:
         checks.append(Check(WARN, "Cache file is readable by others", f"chmod 600 {path}"))
     state = cache.read_state(path)
     if state.last_error is not None:
-        when = state.last_error.at.astimezone().strftime("%Y-%m-%d %H:%M")
+        when = to_local(state.last_error.at).strftime("%Y-%m-%d %H:%M")
         status = f" (HTTP {state.last_error.status})" if state.last_error.status else ""
         checks.append(Check(WARN, f"Last error {when}{status}: {state.last_error.message}",
                             "`claude-tray refresh --debug` shows the full exchange."))

@@ -23,8 +23,21 @@ _MINUTE = timedelta(minutes=1)
 
 
 def to_local(moment: datetime, tz: tzinfo | None = None) -> datetime:
-    """`moment` in `tz`, or in the system's local zone when `tz` is None (what `astimezone()` does)."""
-    return moment.astimezone(tz)
+    """`moment` in `tz`, or in the system's local zone when `tz` is None (what `astimezone()` does).
+
+    Never raises: a zone Python cannot use (`TZ=XXX+24` is a whole day off UTC) gives UTC, and a moment at
+    the very edge of the calendar (year 1 west of UTC, year 9999 east of it) stays as it is.
+    """
+    try:
+        return moment.astimezone(tz)
+    except (ValueError, OverflowError, OSError):
+        pass
+    try:
+        from datetime import timezone
+
+        return moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        return moment
 
 
 def nearest_minute(moment: datetime) -> datetime:

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from pathlib import Path  # never at run time: the tray's worker runs this module (issue 6)
 
 BODY_EXCERPT_CHARS = 400
+# A clock before this is wrong (the product did not exist), and the gate cannot keep its times (the cache
+# reads no moment before 1970): automatic cycles would each fetch. They wait for the clock instead (SPEC §8).
+EARLIEST_CLOCK_YEAR = 2020
 
 
 @record
@@ -80,6 +83,9 @@ def run_fetch(
     except CredentialsError as problem:
         return _record_credentials_problem(cache_file, state, problem, now, manual=manual, write=write)
 
+    if now.year < EARLIEST_CLOCK_YEAR and not manual:
+        return FetchOutcome(False, state, f"this computer's clock says {now.year}, so nothing is fetched "
+                                          "automatically until it is set right")
     fingerprint = creds.fingerprint()
     decision = gate.decide(state, now, base_interval=base_interval, token_fingerprint=fingerprint, manual=manual,
                            force=force)

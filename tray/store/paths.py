@@ -82,5 +82,13 @@ def _config_dir_str(env: Mapping[str, str] | None) -> str:
     if not home:
         from pathlib import Path
 
-        home = str(Path.home())  # from the password database when HOME is unset
+        try:
+            home = str(Path.home())  # from the password database when HOME is unset
+        except (RuntimeError, KeyError, OSError):  # a user with no entry there (a container's bare uid)
+            from tray.errors import UsageError
+
+            raise UsageError(
+                "Your home folder is unknown (HOME is not set and this user has no entry in the password "
+                "database): set HOME, or CLAUDE_CONFIG_DIR to Claude Code's folder."
+            ) from None
     return os.path.join(home, ".claude")

@@ -42,7 +42,7 @@ class Credentials:
         """
         import zlib  # only a fetch asks; `status` reads credentials without it
 
-        data = self.access_token.encode("utf-8")
+        data = self.access_token.encode("utf-8", "surrogatepass")  # a lone surrogate is still a change
         return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
     def is_expired(self, now: datetime) -> bool:
@@ -109,11 +109,19 @@ def check_usable(creds: Credentials, now: datetime) -> None:
         )
 
 
+# An expiry outside these is no real one (year 1, year 9999): it is read as the nearest of the two, so a
+# long-gone expiry still reads as expired and a far one as valid, and no local-time conversion overflows.
+_EARLIEST_EXPIRY_S = 86400.0  # 1970-01-02
+_LATEST_EXPIRY_S = 32503593600.0  # 2999-12-31
+
+
 def _expiry(milliseconds: float, where: str) -> datetime:
     try:
-        return datetime.fromtimestamp(milliseconds / 1000.0, tz=timezone.utc)
+        datetime.fromtimestamp(milliseconds / 1000.0, tz=timezone.utc)  # beyond any calendar: not an expiry
     except (OverflowError, OSError, ValueError):
         raise _wrong_type(where, "expiresAt", milliseconds, "milliseconds since 1970") from None
+    seconds = min(max(milliseconds / 1000.0, _EARLIEST_EXPIRY_S), _LATEST_EXPIRY_S)
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
 
 
 def _scopes(raw: object, where: str) -> tuple[str, ...]:
@@ -146,5 +154,7 @@ def _aware(moment: datetime) -> datetime:
 
 def _local_time(moment: datetime, now: datetime) -> str:
     """`14:02` today, `Mon 29 Dec 14:02` otherwise, in the user's local time zone."""
-    local, local_now = moment.astimezone(), now.astimezone()
+    from tray.base.timefmt import to_local
+
+    local, local_now = to_local(moment), to_local(now)
     return local.strftime("%H:%M") if local.date() == local_now.date() else local.strftime("%a %d %b %H:%M")
