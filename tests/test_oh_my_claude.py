@@ -252,3 +252,16 @@ def test_the_stand_in_writes_what_oh_my_claude_writes(name: str, tmp_path: Path)
     omc.session_tokens = real["code"]["session_tokens"] - 41_337
     omc.update()
     assert json.loads((tmp_path / ".usage_cache").read_text()) == real
+
+
+def test_beside_oh_my_claude_the_history_keeps_growing_and_pace_starts(world) -> None:
+    app, _icon, clock, _endpoint, omc, path, _fails = world
+    tick(app)
+    for _ in range(12):  # twelve minutes of its rewrites, each dropping our section
+        clock.advance(60)
+        omc.status_line()
+        clock.advance(1)
+        tick(app)
+    history = section(path)["history"]
+    assert len(history) >= 12  # it never passed 4 before
+    assert section(path)["pace"] is not None

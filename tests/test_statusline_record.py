@@ -159,3 +159,23 @@ def test_the_cheap_proof_never_claims_a_report_is_recorded_when_the_full_check_w
 
     implies()
     assert proven[0] > 20  # the proof does fire: the property is not vacuous
+
+
+def test_a_stale_second_sessions_lower_figure_neither_flips_the_line_nor_logs_resets(home, capsys):
+    """Two Claude Code sessions: a stale one keeps sending 1 % while the live one climbs 6 -> 20 %."""
+    printed = []
+    for i, live in enumerate(range(6, 21)):
+        moment = NOW + timedelta(minutes=2 * i)
+        printed.append(run(home, report(float(live)), moment, capsys))
+        printed.append(run(home, report(1.0), moment + timedelta(minutes=1), capsys))
+    figures = [int(line.split("%")[0].removeprefix("5h:")) for line in printed]
+    assert figures == sorted(figures)  # never back to 1 %
+    tray = json.loads(cache_file(home).read_text())["tray"]
+    assert not any("reset" in str(reading) for reading in tray["history"])  # no surprise resets logged
+
+
+def test_after_its_reset_the_status_line_prints_the_window_as_reset(home, capsys):
+    resets = int((NOW + timedelta(minutes=30)).timestamp())
+    run(home, report(95.0, resets_at=resets), NOW, capsys)
+    assert run(home, "{}", NOW + timedelta(minutes=10), capsys).startswith("5h:95%")
+    assert run(home, "{}", NOW + timedelta(minutes=31), capsys).startswith("5h:0%")

@@ -320,6 +320,10 @@ def _cmd_refresh(args: argparse.Namespace, env: dict[str, str]) -> int:
     if not outcome.fetched:
         print(f"Not fetched: {outcome.message}.")
     print(status_text(outcome.state, now))
+    from tray.fetching.gate import SERVER_WAIT
+
+    if not outcome.fetched and outcome.refused is not None and outcome.refused.held == SERVER_WAIT:
+        return int(ExitCode.RATE_LIMITED)  # inside the server's wait: scripts see the 429 it still stands for
     return int(ExitCode.OK)
 
 
