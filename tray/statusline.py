@@ -14,11 +14,11 @@ the model and the locked write, and loads them then.
 from __future__ import annotations
 
 import json
-import math
 import sys
 import time
 from collections.abc import Mapping  # already loaded with json (re -> functools -> collections)
 
+from tray.base.numbers import finite_number
 from tray.base.utctext import utc_micros, utc_text
 
 TYPE_CHECKING = False
@@ -153,7 +153,7 @@ def line_from_cache(raw: object, now_us: int | None = None) -> str:
         resets = (_get(ours.get("five_hour"), "resets_at"), _get(ours.get("seven_day"), "resets_at"))
     pro = raw.get("pro")
     if isinstance(pro, Mapping):
-        pro_five, pro_seven = _number(pro.get("five_hour_pct")), _number(pro.get("seven_day_pct"))
+        pro_five, pro_seven = finite_number(pro.get("five_hour_pct")), finite_number(pro.get("seven_day_pct"))
         if pro_five is not None and pro_seven is not None and (
             not isinstance(ours, Mapping) or _later(raw.get("updated_at"), section.get("fetched_at"))
         ):
@@ -274,7 +274,7 @@ def _recorded_as_is(raw: object, payload: object, now_us: int) -> bool:
         have = stored.get(key)
         if not (isinstance(have, Mapping) and isinstance(have.get("key"), str) and isinstance(have.get("label"), str)):
             return False
-        if _number(have.get("utilization")) is None or have.get("utilization") != percent:
+        if finite_number(have.get("utilization")) is None or have.get("utilization") != percent:
             return False
         reset, stored_reset = sent.get("resets_at"), have.get("resets_at")
         if type(reset) is int and reset * 1_000_000 <= now_us:
@@ -354,7 +354,7 @@ def _window(raw: object, key: str, label: str, period, now: datetime | None = No
 def _figure(value: object) -> float | None:
     """A status-line percentage as it is meant: finite, 0–1000, float noise snapped; None when it is none."""
     # Python's json reads `Infinity` and `NaN`: no percentage, and Infinity would crash the printed line.
-    percent = _number(value)
+    percent = finite_number(value)
     if percent is None or not 0.0 <= percent <= MAX_PERCENT:
         return None
     return snapped(percent)
@@ -413,18 +413,7 @@ def _stored_percent(window: object) -> float | None:
         return None
     if not isinstance(window.get("key"), str) or not isinstance(window.get("label"), str):
         return None
-    return _number(window.get("utilization"))
-
-
-def _number(value: object) -> float | None:
-    """As `tray.model.usage._number` and `tray.model.state._percent`: a finite float, or None."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:
-        return None
-    return number if math.isfinite(number) else None
+    return finite_number(window.get("utilization"))
 
 
 def _later(updated_at: object, fetched_at: object) -> bool:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from tray.base.numbers import finite_number
 from tray.base.timeparse import format_iso, parse_timestamp
 from tray.base.values import record
-from tray.model.usage import finite_number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ Reading is tolerant: a foreign or half-written section reads as "absent", never 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from tray.base.numbers import finite_number
 from tray.base.timeparse import format_iso, format_utc, parse_timestamp
 from tray.base.values import field, record, replace
 from tray.model.pace import Paces
@@ -153,7 +153,7 @@ class Reading:
         if at is None:
             return None
         event = raw[5] if len(raw) == 6 else None
-        return cls(at, _percent(raw[1]), _percent(raw[2]), parse(raw[3]), parse(raw[4]),
+        return cls(at, finite_number(raw[1]), finite_number(raw[2]), parse(raw[3]), parse(raw[4]),
                    event if isinstance(event, str) else None)
 
     @classmethod
@@ -167,8 +167,8 @@ class Reading:
         event = raw.get("event")
         return cls(  # at, 5h, 7d, their resets, event: positional, as a history holds 720 readings
             at,
-            _percent(raw.get("5h")),
-            _percent(raw.get("7d")),
+            finite_number(raw.get("5h")),
+            finite_number(raw.get("7d")),
             parse(raw.get("5h_resets_at")),
             parse(raw.get("7d_resets_at")),
             event if isinstance(event, str) else None,
@@ -390,7 +390,7 @@ def shared_keys(state: CachedState, now: datetime) -> dict[str, Any]:
 def usage_from_pro(raw: object) -> Usage | None:
     if not isinstance(raw, Mapping):
         return None
-    five, seven = _percent(raw.get("five_hour_pct")), _percent(raw.get("seven_day_pct"))
+    five, seven = finite_number(raw.get("five_hour_pct")), finite_number(raw.get("seven_day_pct"))
     if five is None or seven is None:
         return None
     return Usage(
@@ -415,18 +415,6 @@ def _same_main_figures(a: Usage, b: Usage) -> bool:
     return figures(a) == figures(b)
 
 
-def _percent(value: object) -> float | None:
-    if type(value) is float:  # the common case first: a 12-hour history holds 1,440 of them
-        return value if math.isfinite(value) else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # a JSON integer too big for a float (another tool wrote it): absent
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
 def _settings(raw: object) -> dict[str, str] | None:
     """`tray.settings`: text keys and values only (what they mean is tray.store.settings' business), so a key a
     newer version added is carried through an older writer's write."""
@@ -442,5 +430,5 @@ def _small_int(value: object) -> int:
 
 
 def _seconds(value: object) -> float:
-    number = _percent(value)
+    number = finite_number(value)
     return number if number is not None and 0 <= number <= 86400 else 0.0

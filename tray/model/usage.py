@@ -10,6 +10,7 @@ import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from tray.base.numbers import finite_number
 from tray.base.printable import one_line
 from tray.base.timeparse import format_iso, parse_timestamp
 from tray.base.values import field, record
@@ -257,17 +258,6 @@ def _extra(payload: Mapping[str, Any]) -> ExtraUsage | None:
                 extra.decimal_places,
             )
     return extra
-
-
-def finite_number(value: object) -> float | None:
-    """A JSON number as a finite float; None for anything else (bools, text, NaN, ±Infinity, huge integers)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # JSON integers have no size limit; one too big for a float is no percentage
-        return None
-    return number if math.isfinite(number) else None
 
 
 def whole_percent(utilization: float) -> int:
