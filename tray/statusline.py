@@ -120,13 +120,12 @@ def format_line(state: CachedState, now: datetime | None = None, *, projection: 
         five, seven = _as_of(five, now, state.fetched_at), _as_of(seven, now, state.fetched_at)
     tails = ["", ""]
     if projection and now is not None:
-        from tray.forecast.projection import projections, short_clock
+        from tray.forecast.projection import is_about, projections, short_clock
 
         ahead = projections(state.history, now, paces=state.paces)
         for i, window in enumerate((five, seven)):
             found = ahead.get(window.key) if window is not None else None
-            # Only when the history's last reading is the figure printed (oh-my-claude may be newer).
-            if window is not None and found is not None and abs(found.percent - window.utilization) < 2:
+            if window is not None and found is not None and is_about(found, window.utilization):
                 tails[i] = "→" + short_clock(found, now) if found.limit_at is not None else ""
     return _line(five.utilization if five else None, seven.utilization if seven else None, *tails)
 

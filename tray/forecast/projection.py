@@ -198,6 +198,12 @@ def _period(history: Iterable[Reading], window: str, now: datetime) -> tuple[lis
     return points, len(points) < len(everything)
 
 
+def is_about(found: Projection, utilization: float) -> bool:
+    """Whether the history's projection is about the figure shown: its last reading is that figure (within the
+    whole percent the status line rounds to); oh-my-claude may have written a newer one since."""
+    return abs(found.percent - utilization) < DROP_TOLERANCE
+
+
 def projections(history: Sequence[Reading], now: datetime, *, paces: Paces | None = None,
                 fresh_within: timedelta = FRESH_WITHIN) -> dict[str, Projection]:
     """Every window that has a projection, by key: from the paces stored beside the history when they are

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 from tray.base.timefmt import format_clock, format_countdown, locale_uses_24h, nearest_minute, to_local
 from tray.base.timeparse import format_iso, parse_timestamp
 from tray.base.values import record
-from tray.forecast.projection import WINDOW_FIGURES, projections
+from tray.forecast.projection import WINDOW_FIGURES, is_about, projections
 from tray.model.state import CachedState
 from tray.model.usage import UsageWindow
 from tray.show.look import Look
@@ -144,7 +144,7 @@ def _pace_note(
     found = projections(state.history, now, paces=state.paces).get(window.key) if notice is not None else None
     if notice is None or found is None or found.limit_at is None or window.utilization >= _LIMIT:
         return None
-    if abs(found.percent - window.utilization) >= 2:  # the history is not about the figure shown
+    if not is_about(found, window.utilization):
         return None
     sure = found.latest if found.confidence == "low" else found.limit_at
     if sure is None or sure - now > notice:

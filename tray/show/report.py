@@ -7,7 +7,7 @@ from datetime import datetime, tzinfo
 from tray.base.redact import redact
 from tray.base.timefmt import locale_uses_24h
 from tray.base.timeparse import format_iso
-from tray.forecast.projection import Projection, projections
+from tray.forecast.projection import Projection, is_about, projections
 from tray.model.state import CachedState
 from tray.model.usage import UsageWindow
 from tray.show.view import as_of, assess, build_view, menu_lines
@@ -74,8 +74,8 @@ def print_exchanges(exchanges: list, out: IO[str]) -> None:
 
 
 def _window_json(window: UsageWindow, found: Projection | None) -> dict[str, Any]:
-    if found is not None and abs(found.percent - window.utilization) >= 2:
-        found = None  # the history is not about the figure shown (oh-my-claude wrote a newer one)
+    if found is not None and not is_about(found, window.utilization):
+        found = None
     return {
         "key": window.key,
         "label": window.label,

@@ -21,7 +21,7 @@ from tray.base.timefmt import (
     to_local,
 )
 from tray.base.values import record
-from tray.forecast.projection import pace_phrase, projections
+from tray.forecast.projection import is_about, pace_phrase, projections
 from tray.model.pace import Paces
 from tray.model.state import CachedState, Reading
 from tray.model.usage import ExtraUsage, Usage, UsageWindow, whole_percent
@@ -230,8 +230,7 @@ def usage_lines(
     for window in usage.windows():
         lines.append(window_line(window, now, tz=tz, clock_24h=clock_24h, remaining=remaining))
         found = ahead.get(window.key)
-        # The history's last reading must be the figure shown (oh-my-claude may have written a newer one).
-        if found is not None and window.utilization < 100 and abs(found.percent - window.utilization) < 2:
+        if found is not None and window.utilization < 100 and is_about(found, window.utilization):
             lines.append(pace_phrase(found, now, tz=tz, clock_24h=clock_24h))
     peak = usage.weekly_peak()
     if inner_note and peak is not None and peak is not usage.seven_day:
