@@ -99,7 +99,8 @@ def test_show_usage_history_opens_one_window_a_second_time_raises_it_and_the_tra
     cache.update_state(path, lambda current: replace(current, history=week.history), now=week.end)
     proc = tray.start()
     desktop = tray.desktop
-    desktop.wait_until(lambda: tray.usage.hits, 15, "the first fetch")
+    tray.icon()
+    desktop.wait_until(lambda: tray.usage.hits, 30, "the first fetch")  # requests loaded before measuring
     tray.open_menu()  # the menu's own widgets are built once: not what is measured
     desktop.key("Escape")
     desktop.wait_until(lambda: not windows_titled(desktop, TITLE), 5, "no history window yet")
