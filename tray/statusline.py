@@ -267,7 +267,9 @@ def _recorded_as_is(raw: object, payload: object, now_us: int) -> bool:
     seen = False
     for key in ("five_hour", "seven_day"):
         sent = limits.get(key)
-        percent = _figure(sent.get("used_percentage")) if isinstance(sent, Mapping) else None
+        if not isinstance(sent, Mapping):
+            continue  # the full check reads no window from this either
+        percent = _figure(sent.get("used_percentage"))
         if percent is None:
             continue  # the full check reads no window from this either
         have = stored.get(key)

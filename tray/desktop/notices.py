@@ -113,7 +113,7 @@ def write_icon(path: str, ring: Any, size: int = 64) -> bool:
     plate = Image.new("RGBA", (size * scale, size * scale), (0, 0, 0, 0))
     ImageDraw.Draw(plate).ellipse((0, 0, size * scale - 1, size * scale - 1), fill=(250, 250, 250, 255),
                                   outline=(150, 150, 150, 255), width=scale * 2)
-    plate = plate.resize((size, size), Image.LANCZOS)
+    plate = plate.resize((size, size), Image.Resampling.LANCZOS)
     inner = round(size * 0.84)
     ring_image = render_ring(ring, inner, theme="light")
     offset = (size - inner) // 2

@@ -33,6 +33,7 @@ TOOLTIP_DELAY_S = 0.5
 class Icon(_xorg.Icon):
     panel_rgb: tuple[int, int, int] = (236, 236, 236)
     menu_opener: Callable[[int, int], Any] | None = None  # right-click at root (x, y)
+    _icon_data: PIL.Image.Image | None  # pystray's: the picture as last drawn on the panel's colour
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -99,7 +100,7 @@ class Icon(_xorg.Icon):
             if sampled is not None:
                 self.panel_rgb = sampled
         side = max(1, min(width, height))
-        picture = self._icon.convert("RGBA").resize((side, side), PIL.Image.LANCZOS)
+        picture = self._icon.convert("RGBA").resize((side, side), PIL.Image.Resampling.LANCZOS)
         data = PIL.Image.new("RGB", (width, height), tuple(self.panel_rgb))
         data.paste(picture, ((width - side) // 2, (height - side) // 2), mask=picture)
         data.tostring = data.tobytes  # type: ignore[attr-defined]  # pystray's python-xlib calls it
