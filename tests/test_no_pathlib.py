@@ -83,9 +83,12 @@ clock = {"now": now}
 env = dict(os.environ)
 app = TrayApp(env=env, cache_file=cache_path_str(env), base_interval=60, clock=lambda: clock["now"])
 app.icon = StandInIcon()
-before = os.stat(app.cache_file).st_mtime_ns
+def stamp():  # a write of ours replaces the file (a new inode); beside oh-my-claude it keeps the old mtime
+    st = os.stat(app.cache_file)
+    return (st.st_ino, st.st_mtime_ns)
+before = stamp()
 app.tick()  # redraw from the cache; 82 % crossed 80 %: a notification, and its mark written to the cache
-report("tick", notes=app.icon.notes, cache_written=os.stat(app.cache_file).st_mtime_ns != before)
+report("tick", notes=app.icon.notes, cache_written=stamp() != before)
 clock["now"] = now + timedelta(seconds=30)
 app.tick()
 app.fetch(manual=False)  # the gate declines: fetched 30 s ago
