@@ -438,9 +438,9 @@ def test_paths_may_come_as_text_or_path_and_the_entry_is_the_same(home: Path, pr
     as_text = get_backend("linux", env={}, home=str(home), command=[str(program), "run"])
     as_path = get_backend("linux", env={}, home=home, command=[str(program), "run"])
     assert as_text.location == as_path.location == str(home / ".config" / "autostart" / "claude-usage-tray.desktop")
-    assert isinstance(as_text, XdgAutostart) and as_text.path == Path(as_text.location)
+    assert isinstance(as_text, XdgAutostart)
     agent = LaunchAgent([str(program), "run"], home=str(home), runner=FakeLaunchctl())
-    assert agent.path == home / "Library" / "LaunchAgents" / "io.github.claude-usage-tray.plist"
+    assert agent.location == str(home / "Library" / "LaunchAgents" / "io.github.claude-usage-tray.plist")
 
 
 def test_a_binary_plist_reads_as_on(home: Path, program: Path) -> None:

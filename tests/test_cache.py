@@ -23,7 +23,7 @@ from tray.model.state import CachedState
 from tray.model.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
 from tray.store import cache as cache_module
 from tray.store.cache import read_cache, read_state, update_cache, update_state
-from tray.store.paths import cache_path, lock_path
+from tray.store.paths import cache_path, lock_path_str
 
 T = datetime(2025, 12, 28, 9, 40, 12, 345678, tzinfo=timezone.utc)
 WORKER = Path(__file__).with_name("cache_worker.py")
@@ -147,7 +147,7 @@ def test_a_new_cache_folder_is_0700_and_the_file_and_lock_are_0600(cache: Path) 
     update_state(cache, record, now=T)
     assert stat.S_IMODE(cache.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(cache.stat().st_mode) == 0o600
-    assert stat.S_IMODE(lock_path(cache).stat().st_mode) == 0o600
+    assert stat.S_IMODE(Path(lock_path_str(cache)).stat().st_mode) == 0o600
 
 
 def test_a_cache_oh_my_claude_left_world_readable_becomes_0600_and_its_folder_is_left_alone(
@@ -222,7 +222,7 @@ def test_a_read_only_cache_folder_fails_in_one_sentence_and_keeps_the_old_file(
     cache: Path, fixtures: Path
 ) -> None:
     before = existing_cache(cache, fixtures)
-    lock_path(cache).touch()  # the lock file may exist from earlier runs; the write itself must fail
+    Path(lock_path_str(cache)).touch()  # the lock file may exist from earlier runs; the write itself must fail
     cache.parent.chmod(0o500)
     try:
         if os.geteuid() == 0:

@@ -101,12 +101,12 @@ def test_a_writer_that_cannot_get_the_lock_gives_up_with_one_sentence_and_change
     tmp_path: Path,
 ) -> None:
     from tray.store.lock import FileLock
-    from tray.store.paths import lock_path
+    from tray.store.paths import lock_path_str
 
     cache = tmp_path / "oh-my-claude" / ".usage_cache"
     update_cache(cache, lambda current: {"tray": {"by": "first"}})
     before = cache.read_bytes()
-    with FileLock(lock_path(cache)):
+    with FileLock(Path(lock_path_str(cache))):
         writer = subprocess.run(
             [sys.executable, str(WORKER), "update-once", str(cache), "0.2"],
             capture_output=True, text=True, timeout=DEADLINE_S,

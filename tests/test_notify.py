@@ -85,7 +85,7 @@ def test_available_again_after_a_window_that_hit_its_limit_resets(base: Usage) -
         Notification(KEY, AVAILABLE_AGAIN, "Claude 5-hour limit available again",
                      "Now at 3%; resets in 4 h 58 m (23:00)."),
     )
-    assert notes[0].is_available_again
+    assert notes[0].threshold == AVAILABLE_AGAIN
     notified = mark_sent(notified, notes, after)
     assert due(replace(new_period, notified=notified), after) == ()
 

@@ -167,6 +167,3 @@ def replace(obj: _T, /, **changes: Any) -> _T:
     return type(obj)(**values)
 
 
-def fields(cls_or_obj: object) -> tuple[str, ...]:
-    """The field names, in order."""
-    return tuple(name for name, _spec in getattr(cls_or_obj, "__record_fields__", ()))

@@ -38,10 +38,6 @@ class Notification:
     title: str
     message: str
 
-    @property
-    def is_available_again(self) -> bool:
-        return self.threshold == AVAILABLE_AGAIN
-
 
 def period_key(window_key: str, resets_at: datetime | None) -> str:
     """Resets arrive as `16:59:59.600956` with a fraction that varies per response: the minute is the period."""

@@ -49,12 +49,8 @@ def cache_path_str(env: Mapping[str, str] | None = None) -> str:
     return os.path.join(_config_dir_str(env), "oh-my-claude", ".usage_cache")
 
 
-def lock_path(cache: Path) -> Path:
-    return cache.with_name(cache.name + ".lock")
-
-
 def lock_path_str(cache: str | os.PathLike[str]) -> str:
-    """`lock_path` as text: the writers' sidecar lock beside the cache."""
+    """The writers' sidecar lock beside the cache, as text."""
     return os.fspath(cache) + ".lock"
 
 

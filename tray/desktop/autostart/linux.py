@@ -39,19 +39,8 @@ MARKER_KEY = "X-Claude-Usage-Tray-Managed"
 DELAY_SECONDS = 5
 
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from pathlib import Path
-
-
-def xdg_config_home(env: Mapping[str, str], home: str | os.PathLike[str]) -> Path:
-    from pathlib import Path
-
-    return Path(xdg_config_home_str(env, home))
-
-
 def xdg_config_home_str(env: Mapping[str, str], home: str | os.PathLike[str]) -> str:
-    """`xdg_config_home` as text, without pathlib (the running tray asks for its check mark)."""
+    """$XDG_CONFIG_HOME, else ~/.config; as text, without pathlib (the running tray asks for its check mark)."""
     # XDG Base Directory spec: a relative $XDG_CONFIG_HOME is invalid and must be ignored.
     configured = env.get("XDG_CONFIG_HOME", "")
     return configured if configured and os.path.isabs(configured) else os.path.join(os.fspath(home), ".config")
@@ -88,13 +77,6 @@ class XdgAutostart(AutostartBackend):
         self._data_home = data_home
         self._path = os.path.join(os.fspath(config_home), "autostart", f"{entry_id}.desktop")
         self.delay_seconds = delay_seconds
-
-    @property
-    def path(self) -> Path:
-        """The entry file as a `Path` (imports pathlib; the backend itself works on `location`)."""
-        from pathlib import Path
-
-        return Path(self._path)
 
     @property
     def location(self) -> str:

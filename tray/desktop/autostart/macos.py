@@ -15,15 +15,12 @@ import re
 import subprocess
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from tray.desktop.autostart import files
 from tray.desktop.autostart.base import AutostartBackend, AutostartState, AutostartStatus, CommandSource
 from tray.desktop.autostart.files import read_bytes, write_atomically
 from tray.errors import AutostartError
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 LABEL = "io.github.claude-usage-tray"
 # (returncode, combined output) of one launchctl call; injectable so tests record calls instead.
@@ -62,13 +59,6 @@ class LaunchAgent(AutostartBackend):
         self.runner: Runner = run_launchctl if runner is None else runner
         self._uid = uid
         self.load_now = load_now
-
-    @property
-    def path(self) -> Path:
-        """The plist as a `Path` (imports pathlib; the backend itself works on `location`)."""
-        from pathlib import Path
-
-        return Path(self._path)
 
     @property
     def location(self) -> str:
