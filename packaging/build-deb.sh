@@ -108,6 +108,11 @@ for file in "${elves[@]}"; do
     fi
 done
 strip --strip-unneeded --remove-section=.comment "$lib/claude-tray"  # the archive is an ELF section: kept
+# GdkPixbuf's loader list with the installed paths (PyInstaller's own hook rewrote a temp copy at every start)
+pixbuf_cache="$lib/_internal/lib/gdk-pixbuf/loaders.cache"
+if [ -f "$pixbuf_cache" ]; then
+    sed -i 's|"@executable_path/lib/|"/usr/lib/claude-tray/_internal/lib/|' "$pixbuf_cache"
+fi
 "$lib/claude-tray" --version >/dev/null || die "the stripped program does not run"
 # The libraries left out of the build (spec: SYSTEM_DIRS) and those the bundled ones link against, as
 # dpkg-shlibdeps finds them; GTK and Ayatana AppIndicator are loaded through their typelibs, which it cannot see.

@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -182,7 +183,20 @@ def test_the_packaged_program_prints_its_version_and_leaves_nothing_in_tmpdir(ro
     assert done.stdout.strip() == f"claude-tray {tray.__version__}"
     statusline = _run([str(root / "usr" / "bin" / "claude-tray"), "statusline"], env=user_home, input="{}")
     assert statusline.returncode == 0, statusline.stderr
+    # killed while it runs (Claude Code stops a status line that takes too long): still nothing left behind
+    waiting = subprocess.Popen([str(root / "usr" / "bin" / "claude-tray"), "statusline"], env=user_home,
+                               stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    waiting.stdin.write(b"{")  # type: ignore[union-attr]  # half a JSON document: it waits for the rest
+    waiting.stdin.flush()  # type: ignore[union-attr]
+    maps = Path(f"/proc/{waiting.pid}/maps")
+    deadline = time.monotonic() + 30  # until the interpreter runs (a one-file build would have unpacked by then)
+    while "libpython" not in (maps.read_text() if maps.exists() else "") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    waiting.kill()
+    waiting.wait(10)
     assert list(Path(user_home["TMPDIR"]).iterdir()) == []  # a one-file build unpacked ~190 MiB here each run
+    loaders = (root / "usr" / "lib" / "claude-tray" / "_internal" / "lib" / "gdk-pixbuf" / "loaders.cache").read_text()
+    assert "@executable_path" not in loaders and '"/usr/lib/claude-tray/_internal/lib/' in loaders
 
 
 def test_status_from_the_package_shows_the_cached_reading(root: Path, user_home: dict[str, str],
