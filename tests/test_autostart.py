@@ -23,12 +23,39 @@ from tray.desktop.autostart.unsupported import UnsupportedAutostart
 from tray.desktop.autostart.windows import (
     APPROVED_KEY,
     RUN_KEY,
-    MemoryRegistry,
+    RegistryValue,
     RunKeyAutostart,
     WinRegRegistry,
     command_line,
 )
 from tray.errors import AutostartError
+
+
+class MemoryRegistry:
+    """An in-memory HKCU for tests; key and value names are case-insensitive, as in the real one."""
+
+    def __init__(self, values: dict[tuple[str, str], RegistryValue] | None = None) -> None:
+        self.values: dict[tuple[str, str], RegistryValue] = {} if values is None else values
+
+    def __repr__(self) -> str:
+        return f"MemoryRegistry({self.values!r})"
+
+    @staticmethod
+    def _slot(key: str, name: str) -> tuple[str, str]:
+        return key.casefold(), name.casefold()
+
+    def get(self, key: str, name: str) -> RegistryValue | None:
+        return self.values.get(self._slot(key, name))
+
+    def set(self, key: str, name: str, value: str) -> None:
+        self.values[self._slot(key, name)] = value
+
+    def set_binary(self, key: str, name: str, value: bytes) -> None:
+        """What Explorer does to StartupApproved when the user switches an entry off."""
+        self.values[self._slot(key, name)] = value
+
+    def delete(self, key: str, name: str) -> None:
+        self.values.pop(self._slot(key, name), None)
 
 
 @pytest.fixture

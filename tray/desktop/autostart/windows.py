@@ -1,10 +1,10 @@
 """Windows: a value under `HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run`.
 
 `winreg` is imported inside `WinRegRegistry`'s methods so this module imports, and the backend is
-tested through `MemoryRegistry`, on every system. Task Manager's Startup tab and Settings → Apps →
-Startup do not delete a Run value to switch it off: they write a binary value of the same name under
-`Explorer\\StartupApproved\\Run` whose first byte is odd (0x03; 0x02 is on). That choice is the user's:
-status reports it and enable never overwrites it.
+tested through an in-memory `Registry` (tests/test_autostart.py), on every system. Task Manager's Startup
+tab and Settings → Apps → Startup do not delete a Run value to switch it off: they write a binary value of the
+same name under `Explorer\\StartupApproved\\Run` whose first byte is odd (0x03; 0x02 is on). That choice is
+the user's: status reports it and enable never overwrites it.
 """
 
 from __future__ import annotations
@@ -66,34 +66,6 @@ class WinRegRegistry:
                 winreg.DeleteValue(handle, name)
         except FileNotFoundError:
             pass
-
-
-class MemoryRegistry:
-    """An in-memory HKCU for tests; key and value names are case-insensitive, as in the real one."""
-
-    # A plain class, not a dataclass: dataclasses imports inspect, which the running tray has no other use for.
-    def __init__(self, values: dict[tuple[str, str], RegistryValue] | None = None) -> None:
-        self.values: dict[tuple[str, str], RegistryValue] = {} if values is None else values
-
-    def __repr__(self) -> str:
-        return f"MemoryRegistry({self.values!r})"
-
-    @staticmethod
-    def _slot(key: str, name: str) -> tuple[str, str]:
-        return key.casefold(), name.casefold()
-
-    def get(self, key: str, name: str) -> RegistryValue | None:
-        return self.values.get(self._slot(key, name))
-
-    def set(self, key: str, name: str, value: str) -> None:
-        self.values[self._slot(key, name)] = value
-
-    def set_binary(self, key: str, name: str, value: bytes) -> None:
-        """What Explorer does to StartupApproved when the user switches an entry off."""
-        self.values[self._slot(key, name)] = value
-
-    def delete(self, key: str, name: str) -> None:
-        self.values.pop(self._slot(key, name), None)
 
 
 def command_line(argv: Sequence[str]) -> str:
