@@ -301,10 +301,11 @@ class TrayApp:
         self._write(remember, now)
 
     def _quiet(self, now: datetime) -> bool:
+        from tray.base.timefmt import to_local  # a zone Python cannot use reads as UTC, not a crash
         from tray.desktop.settings_menu import quiet_hours  # --quiet-hours of this run, else the setting
 
         quiet = quiet_hours(self)
-        return bool(quiet and quiet.contains(now.astimezone()))
+        return bool(quiet and quiet.contains(to_local(now)))
 
     def notify(self, message: str, title: str | None = None, urgency: int = 1) -> bool:
         """Show a notification of its own (none replaces another); True when it was delivered."""

@@ -14,6 +14,7 @@ import math
 import random
 from datetime import datetime, timedelta
 
+from tray.base.timefmt import to_local  # never raises: TZ=XXX+24 or a moment at the calendar's edge
 from tray.base.values import record, replace
 from tray.model.state import CachedState, GateState
 
@@ -288,17 +289,17 @@ def _waiting_because(state: CachedState, until: datetime) -> str:
     if gate.last_attempt_at is not None and error is not None and error.at < gate.last_attempt_at:
         return "another refresh is in progress"
     if gate.reason == "rate_limited":
-        return f"rate limited until {until.astimezone().strftime('%H:%M')}"
+        return f"rate limited until {to_local(until).strftime('%H:%M')}"
     if gate.reason == "backoff":
         kind = state.last_error.kind if state.last_error else ""
         what = _ERROR_WORDS.get(kind, "an error")
-        return f"backing off after {what} until {until.astimezone().strftime('%H:%M')}"
+        return f"backing off after {what} until {to_local(until).strftime('%H:%M')}"
     return "another refresh is in progress"
 
 
 def _clock_words(moment: datetime, now: datetime) -> str:
     """`14:05`, with the weekday when it is not within the next 20 hours."""
-    local = moment.astimezone()
+    local = to_local(moment)
     if moment - now > timedelta(hours=20):
         return local.strftime("%a %H:%M")
     return local.strftime("%H:%M")
