@@ -100,7 +100,7 @@ def shoot(desk: PanelDesktop | WaylandDesktop, name: str) -> None:
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
         from PIL import Image
 
-        strip = Image.open(shot).crop((0, 0, 160, 40)).resize((320, 80), Image.NEAREST)
+        strip = Image.open(shot).crop((0, 0, 160, 32)).resize((320, 64), Image.NEAREST)
         strip.save(ROOT / "docs" / f"panel-{name}.png")
 
 
@@ -118,6 +118,8 @@ def test_on_a_dark_then_a_light_panel_the_ring_reads_answers_clicks_notifies_onc
     try:
         try:
             ring = panel.wait_until(lambda: readable_ring(panel), 20, "the ring with its track on the dark panel")
+        except TimeoutError:
+            raise AssertionError(f"no readable ring; the tray said:\n{panel.output(tray)}") from None
         finally:
             shoot(panel, f"{name}-dark")
 
@@ -134,8 +136,11 @@ def test_on_a_dark_then_a_light_panel_the_ring_reads_answers_clicks_notifies_onc
             panel.xdotool("mousemove", "600", "200")
             panel.wait_until(lambda: not panel.popups(), 5, "no popup left")
             panel.xdotool("mousemove", str(ring.center[0]), str(ring.center[1]))
-            tip = panel.wait_until(lambda: [b for b in panel.popups() if b.height < 60 and b.width > 40], 5,
-                                   "a tooltip on hover")
+            try:
+                tip = panel.wait_until(lambda: [b for b in panel.popups() if b.height < 60 and b.width > 40], 5,
+                                       "a tooltip on hover")
+            except TimeoutError:
+                raise AssertionError(f"no tooltip: {panel.popups()}\n{panel.output(tray)}") from None
             if backend == "xorg":
                 assert panel.window_name(tip[0].window).startswith("Claude"), panel.window_name(tip[0].window)
             panel.xdotool("mousemove", "600", "200")
@@ -182,10 +187,9 @@ def test_on_a_dark_then_a_light_panel_the_ring_reads_answers_clicks_notifies_onc
 
 
 @pytest.mark.display
-@pytest.mark.parametrize("panel", sorted(HOSTS), indirect=True)
+@pytest.mark.parametrize(("panel", "backend"), CASES, indirect=["panel"])
 def test_with_no_panel_the_tray_says_so_doctor_fails_and_a_panel_started_later_shows_the_icon(
-        panel: PanelDesktop, usage: UsageServer, tmp_path: Path, fixtures: Path) -> None:
-    backend = next(b for h, b in CASES if h == panel.host)
+        panel: PanelDesktop, backend: str, usage: UsageServer, tmp_path: Path, fixtures: Path) -> None:
     panel.kill_panel()
     env = tray_env(panel, usage, tmp_path / "home", backend, fixtures)
     tray = panel.spawn([*COMMAND, "run", "--interval", "30"], env, lifetime=60)

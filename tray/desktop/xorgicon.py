@@ -137,11 +137,15 @@ class Icon(_xorg.Icon):
     def _on_enter(self, event: Any) -> None:
         if self._hover is not None:
             self._hover.cancel()
-        self._hover = threading.Timer(TOOLTIP_DELAY_S, self._send_message, (self._window, self._tooltip_atom()))
+        atom = self._tooltip_atom()
+
+        def ask() -> None:  # from the timer thread: the loop shows the tooltip (X calls stay on its thread)
+            self._send_message(self._window, atom)
+            self._display.flush()
+
+        self._hover = threading.Timer(TOOLTIP_DELAY_S, ask)
         self._hover.daemon = True
         self._hover.start()
-        self._display.flush()
-        self._pointer = (event.root_x, event.root_y)
 
     def _on_leave(self, event: Any) -> None:
         if self._hover is not None:
