@@ -265,3 +265,17 @@ def test_beside_oh_my_claude_the_history_keeps_growing_and_pace_starts(world) ->
     history = section(path)["history"]
     assert len(history) >= 12  # it never passed 4 before
     assert section(path)["pace"] is not None
+
+
+def test_refresh_now_inside_a_retry_after_sends_nothing_and_says_until_when(world) -> None:
+    app, icon, clock, endpoint, _omc, _path, _fails = world
+    endpoint.answers = [(429, {"Retry-After": "600"}, {"error": {"type": "rate_limit_error"}})]
+    tick(app)
+    clock.advance(60)
+    app.fetch(manual=True)
+    message, _ = icon.notes[-1]
+    assert message.startswith("Anthropic asked to wait until ")
+    for _ in range(8):  # the measured tray sent automatic requests at +1 min 28 s and +2 min 28 s
+        clock.advance(60)
+        tick(app)
+    assert len(endpoint.log) == 1
