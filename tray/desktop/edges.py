@@ -301,33 +301,27 @@ def menu_main(argv: list[str], stdin: IO[str], stdout: IO[str]) -> int:
 
 
 class InstanceLock:
-    """One tray per cache: an exclusive lock held for the process's life (released by the OS on exit)."""
+    """One tray per cache: the writers' lock (tray.store.lock) on a file of its own, taken without waiting and
+    held for the process's life (the OS releases it when the process ends)."""
 
     def __init__(self, cache_file: Path | str) -> None:
         from tray.store.paths import tray_lock_path_str
 
         self.path = tray_lock_path_str(cache_file)
-        self._handle: IO[bytes] | None = None
+        self._held: Any = None  # the FileLock, once taken
 
     def acquire(self) -> bool:
         # Like Path.mkdir(parents=True): only the innermost new folder gets 0700 (after the umask).
         os.makedirs(os.path.dirname(self.path) or ".", mode=0o700, exist_ok=True)
-        from tray.store.lock import open_lock_file  # never through a planted link (SPEC §8)
+        from tray.errors import CacheError
+        from tray.store.lock import FileLock  # opened never through a planted link (SPEC §8)
 
-        handle = os.fdopen(open_lock_file(self.path), "r+b")  # held until the process ends
+        lock = FileLock(self.path, timeout=0.0)
         try:
-            if sys.platform == "win32":
-                import msvcrt
-
-                msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
+            lock.acquire()
+        except CacheError:  # another tray holds it
             return False
-        self._handle = handle
+        self._held = lock
         return True
 
 
