@@ -280,7 +280,9 @@ def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
         from tray.share.link import shown
 
         state = shown(env, state, now)
-    problem = _credentials_problem(env, now)
+    from tray.sources.credentials import credentials_problem
+
+    problem = credentials_problem(env, now=now)
     if args.json:
         import json
 
@@ -425,18 +427,6 @@ def _cmd_history(args: argparse.Namespace, env: dict[str, str]) -> int:
     width, height = drawn.size
     print(f"Wrote {args.png} ({width}×{height}, {len(state.history)} readings kept).")
     return int(ExitCode.OK)
-
-
-def _credentials_problem(env: Mapping[str, str], now) -> str | None:
-    """The kind of a credentials problem (expired, signed_out, …) or None; never raises."""
-    from tray.errors import CredentialsError
-    from tray.sources.credentials import check_usable, read_credentials
-
-    try:
-        check_usable(read_credentials(env), now)
-    except CredentialsError as problem:
-        return problem.kind
-    return None
 
 
 def _cmd_config(args: argparse.Namespace, env: dict[str, str]) -> int:

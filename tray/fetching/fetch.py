@@ -66,7 +66,7 @@ def run_fetch(
     The cache is read through `read` (the tray's remembering reader) and every write goes through `write`
     (`cache.update_state`'s signature): the tray passes one that marks its writes in flight, so that quitting
     never cuts one in half, while the request itself holds nothing another thread could wait on."""
-    from tray.sources.credentials import check_usable, read_credentials
+    from tray.sources.credentials import usable_credentials
 
     rng = rng or random.Random()
     state = read(cache_file)
@@ -78,8 +78,7 @@ def run_fetch(
     if state.fetched_at != held_at and state.via_host is None:
         _publish(env, state, now)  # figures that cost nothing here cost nothing on the other machines either
     try:
-        creds = read_credentials(env)
-        check_usable(creds, now)
+        creds = usable_credentials(env, now=now)
     except CredentialsError as problem:
         return _record_credentials_problem(cache_file, state, problem, now, manual=manual, write=write)
 

@@ -24,6 +24,7 @@ __all__ = [
     "Credentials",
     "check_usable",
     "credentials_mode_warning",
+    "credentials_problem",
     "read_credentials",
     "usable_credentials",
 ]
@@ -74,3 +75,12 @@ def usable_credentials(env: Mapping[str, str] | None = None, *, now: datetime, *
     creds = read_credentials(env, **kw)
     check_usable(creds, now)
     return creds
+
+
+def credentials_problem(env: Mapping[str, str] | None = None, *, now: datetime) -> str | None:
+    """The kind of problem `usable_credentials` would raise (expired, signed_out, …), or None. Never raises."""
+    try:
+        usable_credentials(env, now=now)
+    except CredentialsError as problem:
+        return problem.kind
+    return None
