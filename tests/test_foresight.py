@@ -73,6 +73,7 @@ def test_an_hour_later_without_new_readings_there_is_no_projection(tmp_path: Pat
 
 
 def test_a_surprise_reset_is_named_in_the_debug_view_and_the_projection_restarts_there(tmp_path: Path):
+    from tray.show.debugtext import debug_text
     from tray.show.view import build_view
 
     state = cache.read_state(cache_from(tmp_path, "history_surprise.json"))
@@ -80,9 +81,10 @@ def test_a_surprise_reset_is_named_in_the_debug_view_and_the_projection_restarts
     assert view.lines[1:3] == ("5-hour 12% — resets in 3 h 19 m (18:00)", "at this pace: lasts until reset")
     # One busy session does not speak for a week with certainty: "around", and a tilde on the countdown.
     assert view.lines[4] == "at this pace: limit around Wed 22:42 (in ~2 d 8 h)"
+    text = debug_text(state, SURPRISE_NOW, tz=UTC1)
     assert ("Last unusual reset: 5-hour window reset by surprise at 2026-11-30 14:02:05 UTC+01:00, "
-            "announced for 2026-11-30 17:59:59 UTC+01:00 (61.9% → 0%)") in view.debug_text.splitlines()
-    assert "Projection 5-hour: 19.4 %/h (17.7–21.5) from 20 readings since 2026-11-30 14:02:05" in view.debug_text
+            "announced for 2026-11-30 17:59:59 UTC+01:00 (61.9% → 0%)") in text.splitlines()
+    assert "Projection 5-hour: 19.4 %/h (17.7–21.5) from 20 readings since 2026-11-30 14:02:05" in text
 
 
 def test_the_status_line_prints_the_limit_time_behind_a_flag(tmp_path: Path):

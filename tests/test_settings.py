@@ -132,7 +132,7 @@ def test_a_fable_week_at_91_percent_becomes_the_icon_in_auto_and_the_menu_says_w
     from tray.show.view import build_view
 
     state = sample_state(sample, fable=91)
-    view = build_view(state, NOW, settings=Settings(icon="auto"), tz=timezone.utc, clock_24h=True, debug=False)
+    view = build_view(state, NOW, settings=Settings(icon="auto"), tz=timezone.utc, clock_24h=True)
     assert view.ring.single and view.ring.outer == 91 and view.ring.inner is None
     assert "Icon: 7-day Fable, the limit closest to being reached" in view.lines
     assert "Fable 91 %" in view.title
@@ -144,7 +144,7 @@ def test_each_icon_setting_picks_its_window_and_a_missing_model_falls_back_to_th
     state = sample_state("cs19_live_fable_only.json")  # 5-hour 48, weekly 18, Fable 3
 
     def ring(icon: str):
-        return build_view(state, NOW, settings=Settings(icon=icon), tz=timezone.utc, clock_24h=True, debug=False)
+        return build_view(state, NOW, settings=Settings(icon=icon), tz=timezone.utc, clock_24h=True)
 
     assert (ring("both").ring.outer, ring("both").ring.inner, ring("both").ring.single) == (48, 18, False)
     assert (ring("five_hour").ring.outer, ring("five_hour").ring.single) == (48, True)
@@ -161,7 +161,7 @@ def test_remaining_counts_the_same_in_ring_label_title_menu_and_status():
     from tray.show.view import build_view
 
     state = replace(sample_state("cs19_live_fable_only.json"), settings={"show": "remaining", "label": "percent"})
-    view = build_view(state, NOW, tz=timezone.utc, clock_24h=True, debug=False)
+    view = build_view(state, NOW, tz=timezone.utc, clock_24h=True)
     assert view.ring.remaining and view.ring.outer == 48  # the ring draws what is left of 48 % used
     assert view.label == "52% left"
     assert view.title.startswith("Claude usage: 5-hour 52 % left, resets 14:00; weekly 82 % left; Fable 97 % left")
@@ -174,7 +174,7 @@ def test_the_label_is_the_figure_or_the_figure_and_its_countdown():
     from tray.show.view import build_view
 
     state = sample_state("cs19_live_fable_only.json")
-    label = {mode: build_view(state, NOW, settings=Settings(label=mode, icon="auto"), debug=False).label
+    label = {mode: build_view(state, NOW, settings=Settings(label=mode, icon="auto")).label
              for mode in ("off", "percent", "percent-reset")}
     assert label == {"off": "", "percent": "48%", "percent-reset": "48% · 2h"}
 

@@ -14,6 +14,7 @@ from tray.base.timefmt import format_age, format_countdown, locale_uses_24h
 from tray.base.values import replace
 from tray.model.state import CachedState, GateState, LastError
 from tray.model.usage import Usage, parse_usage
+from tray.show.debugtext import debug_text
 from tray.show.look import Look
 from tray.show.view import TITLE_LIMIT, build_view
 
@@ -277,9 +278,9 @@ def test_debug_text_shows_the_whole_error_in_local_time_with_tokens_removed(over
     )
     state = fresh(over_limit, OVER_NOW, fetched_at=at("2026-11-30T13:58:00+00:00"), last_error=error,
                   gate=GateState(next_fetch_at=at("2026-11-30T14:50:00+00:00"), reason="rate_limited"))
-    view = build_view(state, OVER_NOW, tz=UTC1, clock_24h=True,
+    view = build_view(state, OVER_NOW, tz=UTC1, clock_24h=True)
+    text = debug_text(state, OVER_NOW, tz=UTC1,
                       credentials_warning="~/.claude/.credentials.json is readable by others: chmod 600 it")
-    text = view.debug_text
     assert text.splitlines()[:4] == [
         "Last error: 2026-11-30 15:01:00 UTC+01:00 (45 min ago)",
         "Kind: rate_limited",
@@ -295,8 +296,7 @@ def test_debug_text_shows_the_whole_error_in_local_time_with_tokens_removed(over
 
 
 def test_debug_text_says_when_there_is_no_error(over_limit: Usage) -> None:
-    view = build_view(fresh(over_limit, OVER_NOW), OVER_NOW, tz=UTC1, clock_24h=True)
-    assert view.debug_text.splitlines()[0] == "No error recorded."
+    assert debug_text(fresh(over_limit, OVER_NOW), OVER_NOW, tz=UTC1).splitlines()[0] == "No error recorded."
 
 
 # --- durations and the locale's clock ---------------------------------------------------------------------

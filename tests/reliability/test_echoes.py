@@ -15,12 +15,15 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 from tests.reliability.conftest import TOKEN, TOKEN_CORE, cache_of, tray_env
 from tray.cli import main
 from tray.fetching.fetch import run_fetch
 from tray.model.usage import MAX_MODEL_WINDOWS, parse_usage
+from tray.show.debugtext import debug_text
 from tray.show.notify import due_notifications
 from tray.show.report import status_text
 from tray.show.view import build_view
@@ -83,7 +86,7 @@ def test_an_echoed_token_is_masked_in_cache_status_debug_menu_and_notifications(
     state = read_state(cache_of(home))
     view = build_view(state, now)
     seen["cache"] = cache_of(home).read_text(encoding="utf-8", errors="replace")
-    seen["menu"] = "\n".join((*view.lines, view.title, view.status_line, view.debug_text))
+    seen["menu"] = "\n".join((*view.lines, view.title, view.status_line, debug_text(state, now)))
     seen["notifications"] = " ".join(n.title + n.message for n in due_notifications(state, now))
     found = {where: leaks(text) for where, text in seen.items() if leaks(text)}
     assert found == {}
@@ -179,3 +182,38 @@ def test_the_cache_read_back_is_as_safe_as_the_answer(tmp_path: Path) -> None:
     parsed = Usage.from_dict(raw)
     assert parsed is not None and len(parsed.models) == MAX_MODEL_WINDOWS
     assert all(m.label.isprintable() for m in parsed.models)
+
+
+# --- redaction, fuzzed ----------------------------------------------------------------------------------
+
+def disguise(text: str, how: str, spots: list[int]) -> str:
+    """`text` written back the way a server might echo it: case changed, characters escaped, markup in it."""
+    if how == "upper":
+        return text.upper()
+    if how == "swapcase":
+        return text.swapcase()
+    out = []
+    for i, char in enumerate(text):
+        if i in spots:
+            out.append({"json": f"\\u{ord(char):04x}", "percent": f"%{ord(char):02X}", "entity": f"&#{ord(char)};",
+                        "tag": f"<span class=t{i}>{char}</span>", "plain": char}[how])
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+@given(
+    start=st.integers(0, len(CORE) - 12), length=st.integers(12, len(CORE)),
+    how=st.sampled_from(["plain", "upper", "swapcase", "json", "percent", "entity", "tag"]),
+    spots=st.lists(st.integers(0, len(CORE)), max_size=8), prefix=st.booleans(),
+    before=st.text(max_size=30), after=st.text(max_size=30),
+)
+def test_any_12_character_slice_of_the_token_is_masked_however_it_is_written(
+    start: int, length: int, how: str, spots: list[int], prefix: bool, before: str, after: str
+) -> None:
+    from tray.base.redact import redact
+
+    piece = (PREFIX if prefix else "") + CORE[start:start + length]
+    echoed = before + disguise(piece, how, spots) + after
+    masked = redact(echoed, (TOKEN,))
+    assert leaks(masked) == [], (echoed, masked)

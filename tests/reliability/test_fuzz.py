@@ -123,7 +123,7 @@ def test_the_tray_redraws_over_any_cache_file(home_factory, figures) -> None:
         cache.write_bytes(raw)
         clock["now"] = now
         view = app.redraw()
-        assert isinstance(view.title, str) and isinstance(view.debug_text, str)
+        assert isinstance(view.title, str) and isinstance(app.debug_text(), str)
 
     check()
     figures("fuzz.tray_redraw", examples=runs[0], escaped=0)

@@ -24,8 +24,8 @@ from tray.cli import main
 from tray.desktop.app import TrayApp
 from tray.errors import TrayError
 from tray.fetching.fetch import run_fetch
+from tray.show.debugtext import debug_text
 from tray.show.notify import due_notifications
-from tray.show.view import build_view
 from tray.store.cache import read_state
 
 ECHO = f"Invalid bearer token {TOKEN}"
@@ -105,7 +105,7 @@ def test_the_token_appears_in_no_output_log_cache_view_notification_or_exception
         error = raised
     seen["exceptions"] = " ".join(f"{e!s} {e!r} {getattr(e, 'body_excerpt', '')}" for e in chain(error))
     state = read_state(cache_of(home))
-    seen["debug view"] = build_view(state, now).debug_text
+    seen["debug view"] = debug_text(state, now)
     seen["notifications"] = " ".join(n.title + n.message for n in due_notifications(state, now))
     app = TrayApp(env=env, cache_file=cache_of(home), base_interval=60, clock=lambda: now + timedelta(seconds=40))
     app.icon = StandInIcon()

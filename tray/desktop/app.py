@@ -149,7 +149,7 @@ class TrayApp:
         settings = settings_menu.follow(self, state, now)
         self.last_state = state
         view = build_view(state, now, credentials_problem=self.credentials_problem, label=self.label,
-                          debug=False, settings=settings)
+                          settings=settings)
         self._push(view)
         self._announce(state, view, now)
         return view

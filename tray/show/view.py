@@ -65,7 +65,6 @@ class MenuView:
     look: Look
     ring: RingSpec
     status_line: str
-    debug_text: str  # redacted; "No error recorded." first when there is no error
     label: str = ""  # the text beside the icon where the host has a label (`label` setting): "47%", "47% · 2h13m"
 
 
@@ -78,20 +77,15 @@ def build_view(
     stale_after: timedelta = STALE_AFTER,
     credentials_problem: str | None = None,
     label: str | None = None,
-    credentials_warning: str | None = None,
-    debug: bool = True,
     settings: Settings | None = None,
 ) -> MenuView:
     """Everything the menu, tooltip and icon show for `state` at `now`, in `tz` (None: the system's zone).
 
     `credentials_problem` is the kind of a live credentials check (`signed_out`, `no_credentials`, `expired`,
-    `scope`, …); `label` names the account when several are watched; `credentials_warning` is a sentence for
-    the debug text (e.g. the credentials file is readable by others). `debug=False` leaves the debug text
-    empty: the tray writes it when "Show debug error" is chosen, not every minute. `settings` (SPEC §9; None:
-    those stored in `state`) choose what the icon shows and whether figures count used or remaining.
+    `scope`, …); `label` names the account when several are watched. `settings` (SPEC §9; None: those stored
+    in `state`) choose what the icon shows and whether figures count used or remaining. The debug text is
+    not part of it: the tray writes it when "Show debug error" is chosen (tray.show.debugtext).
     """
-    from tray.show.debugtext import debug_text  # the tray's "Show debug error"; `status` never needs it
-
     state = as_of(state, now)
     clock = locale_uses_24h() if clock_24h is None else clock_24h
     status = assess(state, now, tz=tz, clock_24h=clock, stale_after=stale_after,
@@ -107,8 +101,6 @@ def build_view(
         look=status.look,
         ring=ring_spec(usage, now, status.look, choice=choice, remaining=settings.remaining),
         status_line=status.line,
-        debug_text=debug_text(state, now, tz=tz, credentials_problem=credentials_problem,
-                              credentials_warning=credentials_warning) if debug else "",
         label=label_text(choice, now, mode=settings.label, remaining=settings.remaining) if usage else "",
     )
 
