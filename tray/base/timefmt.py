@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timedelta, tzinfo
 
 # `locale` is a Python wrapper around `_locale`; importing it compiles a regular expression and loads the
-# encoding aliases, ~1.5 ms of `claude-tray status` for two calls that need neither (issue 6).
+# encoding aliases, ~1.5 ms of `claude-tray status` for two calls that need neither.
 try:
     import _locale as _c_locale
 except ImportError:  # an interpreter without it: the public module stands in

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path  # never at run time: the running tray keeps pathlib out of its memory (issue 6)
+    from pathlib import Path  # never at run time: the running tray keeps pathlib out of its memory (~0.8 MB of RSS)
     from typing import IO, Any
 
 USAGE_SETTINGS_URL = "https://claude.ai/settings/usage"
@@ -23,7 +23,7 @@ USAGE_SETTINGS_URL = "https://claude.ai/settings/usage"
 
 def open_url(url: str) -> bool:
     """Open `url` in the browser; on Linux through xdg-open, waited for (a thread calls this), so no defunct
-    child stays behind — webbrowser's background launch never reaps it (issue 14)."""
+    child stays behind — webbrowser's background launch never reaps it."""
     if sys.platform.startswith("linux"):
         from tray.desktop.theme import _which
 
@@ -62,7 +62,7 @@ def show_text_window(title: str, text: str, theme: str = "light") -> bool:
     """A small window with readable, copyable text (Tk, in its own process so toolkits never mix).
 
     One window only: while it runs, a second call hands it the new text (on stdin's successor, a private
-    file) and raises it instead of opening another (issue 14: each click opened one more)."""
+    file) and raises it instead of opening another (each click used to open one more)."""
     global _viewer
     if _viewer is not None and _viewer.poll() is None and VIEWER_RAISE is not None:
         try:

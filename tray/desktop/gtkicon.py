@@ -1,6 +1,6 @@
 """pystray's gtk backend (GtkStatusIcon, XEmbed trays such as trayer and lxpanel) with a tooltip.
 
-pystray 0.19.5 only sets the status icon's title, which XEmbed hosts never show (issue 14: no tooltip on
+pystray 0.19.5 only sets the status icon's title, which XEmbed hosts never show (no tooltip on
 trayer or lxpanel); GTK draws a tooltip for the icon itself when it has tooltip text.
 """
 

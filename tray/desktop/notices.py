@@ -1,7 +1,7 @@
 """Desktop notifications that stay: each one its own, several due at once as one, "sent" only once delivered.
 
 pystray's Linux notifier re-sends every `Notify` with the id of the previous one (`replaces_id`), so a
-"5-hour limit at 80%" was replaced by "Updated just now" 7 ms later (issue 14). This calls the
+"5-hour limit at 80%" was replaced by "Updated just now" 7 ms later (measured under dunst). This calls the
 freedesktop `org.freedesktop.Notifications.Notify` method itself with `replaces_id` 0: through Gio when
 PyGObject is already loaded (the gtk and appindicator backends), else through `notify-send`
 (libnotify-bin; `gdbus call` cannot pass the -1 timeout). Each says whether the daemon accepted

@@ -1,7 +1,7 @@
 """Start-up of the tray: display check, one tray per cache, pystray, the scheduler thread.
 
 The running tray's paths are text (os.path): pathlib, with the urllib.parse, ipaddress and fnmatch it
-imports, costs ~0.8 MB of resident memory (issue 6). It still arrives with the launch-at-login check
+imports, costs ~0.8 MB of resident memory. It still arrives with the launch-at-login check
 (tray/autostart) and with the first fetch (urllib3 imports importlib.metadata), not with ticks or cache writes.
 """
 

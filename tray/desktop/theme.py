@@ -56,7 +56,7 @@ def _windows() -> str:
 def _linux(env: Mapping[str, str]) -> str:
     """The panel itself first (its pixels, on X11), then what the desktop's theme is called.
 
-    Measured on XFCE, LXDE and trayer (issue 14): no GTK_THEME and a `color-scheme` of 'default', yet
+    Measured on XFCE, LXDE and trayer: no GTK_THEME and a `color-scheme` of 'default', yet
     light panels; so the panel's own background decides where it can be seen.
     """
     gtk_theme = env.get("GTK_THEME", "").lower()

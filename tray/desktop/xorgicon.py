@@ -1,6 +1,6 @@
 """pystray's xorg backend, made usable: a square ring on the panel's colour, clicks, a tooltip, fast re-docking.
 
-Measured under trayer with pystray 0.19.5 (issue 14): the picture is stretched to the slot (24×30 at a
+Measured under trayer with pystray 0.19.5: the picture is stretched to the slot (24×30 at a
 32 px bar), transparent pixels turn black, clicks never arrive (the window selects no ButtonPress, upstream
 #151), a restarted tray host gets the icon back only at the next image update (43 s, 109 s, with an
 "AssertionError / Failed to dock icon" traceback), and there is no tooltip.

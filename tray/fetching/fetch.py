@@ -21,7 +21,7 @@ from tray.store.history import append_reading, figures
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pathlib import Path  # never at run time: the tray's worker runs this module (issue 6)
+    from pathlib import Path  # never at run time: the tray's worker runs this module (pathlib: ~0.8 MB of RSS)
 
 BODY_EXCERPT_CHARS = 400
 # A clock before this is wrong (the product did not exist), and the gate cannot keep its times (the cache

@@ -217,7 +217,7 @@ def _figures(cv: _Canvas, spec: RingSpec, pal: Palette, *, dim: bool, broken: bo
             if dim:
                 colour = _dim(colour, pal.faded, 0.5)
             # Old figures (stale) are a thin line along the band, not the band: at 22 px a full band that is
-            # only paler was hard to tell from a fresh one (issue 14).
+            # only paler was hard to tell from a fresh one.
             band = (ring[0] - (ring[0] - ring[1]) * 0.3, ring[1] + (ring[0] - ring[1]) * 0.3) if thin else ring
             # Remaining: the arc is what is left, and the tick the time left, so "ahead" still reads as the arc
             # falling short of the tick. The colour (and the centre cue) still follow what is used.

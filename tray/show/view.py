@@ -128,7 +128,7 @@ def menu_lines(
 
 
 def wedge_lines(outer: UsageWindow | None, inner: UsageWindow | None, now: datetime) -> list[str]:
-    """What the wedge on a ring means, one line per ring that shows one (issue 14: it had no words)."""
+    """What the wedge on a ring means, one line per ring that shows one (a wedge without words was a puzzle)."""
     lines = []
     for window in (outer, inner):
         elapsed = pace(window, now)

@@ -3,7 +3,7 @@
 `claude-tray statusline` imports this module, so it must never import anything third-party, and it
 imports the value model and the lock only when a function needs them: printing the status line from the
 cache needs none of them. It never imports pathlib: paths are text here (os.path), because the running
-tray writes the cache through this module and pathlib costs it ~0.8 MB of RSS (issue 6).
+tray writes the cache through this module and pathlib costs it ~0.8 MB of RSS.
 
 The file is shared with oh-my-claude's status line, which rewrites it whole and non-atomically (and
 knows nothing of our lock). So: readers never lock and read anything odd as "no data"; writers take the

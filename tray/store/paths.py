@@ -1,7 +1,7 @@
 """Where things live (SPEC §2, §3). Standard library only; every function takes the environment.
 
 The paths are worked out as text with os.path and wrapped in `Path` only on the way out, so that
-`claude-tray statusline` (run on every prompt) and the running tray (issue 6: pathlib and what it pulls in,
+`claude-tray statusline` (run on every prompt) and the running tray (pathlib and what it pulls in,
 urllib.parse, ipaddress, fnmatch, ntpath, cost ~0.8 MB of RSS) can find their files without importing pathlib.
 """
 

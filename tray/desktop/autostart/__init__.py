@@ -5,7 +5,7 @@
     print(backend.enable())          # one sentence; AutostartError when it cannot
 
 Platform modules are imported lazily, so importing this package costs only the standard library. Paths are
-text (os.path): the running tray asks `status()` for its check mark, and pathlib would cost it ~0.6 MB (issue 6).
+text (os.path): the running tray asks `status()` for its check mark, and pathlib would cost it ~0.6 MB of RSS.
 """
 
 from __future__ import annotations

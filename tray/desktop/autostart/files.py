@@ -1,7 +1,7 @@
 """Writing one small file so that a crash or a full disk never leaves half an entry behind.
 
 Paths are text (os.path), not pathlib: the running tray reads its entry here for the menu's check mark, and
-pathlib with what it imports (urllib.parse, ipaddress, fnmatch, ntpath) costs it ~0.6 MB of RSS (issue 6).
+pathlib with what it imports (urllib.parse, ipaddress, fnmatch, ntpath) costs it ~0.6 MB of RSS.
 """
 
 from __future__ import annotations
