@@ -88,6 +88,16 @@ def read_own(path: str | os.PathLike[str], limit: int) -> bytes:
         os.close(fd)
 
 
+def read_own_upto(path: str | os.PathLike[str], most: int) -> bytes | None:
+    """The whole of the user's own regular file, or None when it cannot be read, is not safe to read
+    (`open_own`) or holds more than `most` bytes."""
+    try:
+        raw = read_own(path, most + 1)
+    except (OSError, ValueError):
+        return None
+    return raw if len(raw) <= most else None
+
+
 def folder_problem(folder: str) -> str | None:
     """Why files in `folder` cannot be trusted, completing "<folder> …", or None when it is the user's own.
 

@@ -34,17 +34,14 @@ def account_fingerprint(env: Mapping[str, str] | None = None) -> str | None:
 
 def account_uuid(env: Mapping[str, str] | None = None) -> str | None:
     """`oauthAccount.accountUuid` from Claude Code's `.claude.json`, or None. Kept in memory only."""
-    from tray.base.ownfile import read_own
+    from tray.base.ownfile import read_own_upto
     from tray.sources.claudecode import claude_json_path
 
     path = claude_json_path(os.environ if env is None else env)
     if path is None:
         return None
-    try:
-        raw = read_own(path, MAX_BYTES + 1)  # never through a planted link, never blocking on a FIFO
-    except (OSError, ValueError):
-        return None
-    if len(raw) > MAX_BYTES:
+    raw = read_own_upto(path, MAX_BYTES)  # never through a planted link, never blocking on a FIFO
+    if raw is None:
         return None
     uuid = _uuid_of(raw, json.JSONDecoder())
     return uuid if isinstance(uuid, str) and 8 <= len(uuid.strip()) <= 200 else None

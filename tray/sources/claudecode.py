@@ -80,14 +80,11 @@ def fresh_reading(reading: LocalReading | None, held_at: datetime | None, now: d
 def _read(path: str) -> LocalReading | None:
     import json
 
-    from tray.base.ownfile import read_own
+    from tray.base.ownfile import read_own_upto
     from tray.errors import BadResponse
 
-    try:
-        raw = read_own(path, MAX_BYTES + 1)  # never through a planted link, never blocking on a FIFO
-    except (OSError, ValueError):
-        return None
-    if len(raw) > MAX_BYTES:
+    raw = read_own_upto(path, MAX_BYTES)  # never through a planted link, never blocking on a FIFO
+    if raw is None:
         return None
     try:
         decoded = json.loads(raw)
