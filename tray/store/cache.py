@@ -56,7 +56,7 @@ def read_cache(path: Path | str) -> dict[str, Any]:
         if raw.strip():
             try:
                 decoded = json.loads(raw)
-            except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+            except (ValueError, RecursionError) as error:  # JSONDecodeError, UnicodeDecodeError: ValueErrors
                 # Perhaps only another tool's value is beyond Python (a 5000-digit integer, deep nesting, a
                 # Latin-1 byte in oh-my-claude's `code`): ours are still there to read, member by member.
                 from tray.store.rawjson import decode, members
@@ -64,6 +64,8 @@ def read_cache(path: Path | str) -> dict[str, Any]:
                 found = members(raw)
                 if found is not None:
                     return decode(found)
+                if not _cut_short(error):
+                    break  # garbage, not a file caught mid-write: waiting will not mend it
             else:
                 return decoded if isinstance(decoded, dict) else {}
         if wait is None:
@@ -75,6 +77,17 @@ def read_cache(path: Path | str) -> dict[str, Any]:
 
 # A torn read is tried again briefly (SPEC §3: at most 3 tries over at most 50 ms) before it reads "no data".
 _TORN_WAITS_S = (0.01, 0.02, None)
+
+
+def _cut_short(error: BaseException) -> bool:
+    """True when the text stopped before the JSON did (a prefix of a whole file): a write in progress."""
+    if isinstance(error, UnicodeDecodeError):  # a character cut in two at the end
+        return error.end >= len(error.object)
+    if not isinstance(error, json.JSONDecodeError):
+        return False
+    rest = error.doc[error.pos:].rstrip()
+    return (not rest or error.msg.startswith("Unterminated string")
+            or any(word.startswith(rest) for word in ("true", "false", "null")))
 
 
 def read_state(path: Path | str, *, known: dict[tuple[Any, ...], Reading] | None = None) -> CachedState:
