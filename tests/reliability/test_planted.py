@@ -151,7 +151,7 @@ def test_an_instance_lock_linked_to_a_file_someone_holds_does_not_stop_the_tray(
     assert not Path(tray_lock_path_str(path)).is_symlink()
 
 
-def test_a_status_line_under_a_held_cache_lock_answers_within_its_budget(folder: Path) -> None:
+def test_a_status_line_under_a_held_cache_lock_answers_within_its_budget(folder: Path, figures) -> None:
     path = folder / ".usage_cache"
     status_line(path, '{"rate_limits": {"five_hour": {"used_percentage": 10}, "seven_day": {"used_percentage": 20}}}')
     holder = FileLock(lock_path_str(path))
@@ -164,6 +164,7 @@ def test_a_status_line_under_a_held_cache_lock_answers_within_its_budget(folder:
         holder.release()
     assert line == "5h:23% 7d:41%\n"  # what Claude Code sent, even though it could not be recorded
     assert took < statusline.LOCK_BUDGET_S + 1.0  # not the writers' 5 s wait
+    figures("planted.statusline_under_held_lock", budget_s=statusline.LOCK_BUDGET_S, took_s=round(took, 3))
 
 
 def test_a_cache_folder_everyone_can_write_is_refused_with_the_fix(folder: Path) -> None:
