@@ -30,8 +30,10 @@ ANSWER = b'{"five_hour": {"utilization": 12, "resets_at": null}}'
 class Listener:
     """A loopback HTTP server on `host` that records each request head and answers with `answer`."""
 
-    def __init__(self, host: str, answer: Callable[[socket.socket], None] | None = None) -> None:
+    def __init__(self, host: str, answer: Callable[[socket.socket], None] | None = None,
+                 patience_s: float = 2) -> None:
         self.host = host
+        self._patience_s = patience_s
         self._answer = answer or self._ok
         self._sock = socket.create_server((host, 0))
         self._sock.settimeout(0.05)
@@ -66,7 +68,7 @@ class Listener:
             except OSError:
                 return
             with conn:
-                conn.settimeout(2)
+                conn.settimeout(self._patience_s)
                 head = b""
                 try:
                     while b"\r\n\r\n" not in head:
@@ -230,3 +232,39 @@ def test_a_refused_url_never_reaches_the_network_even_through_the_fetch_cycle(
     with pytest.raises(UsageError, match="refused"):
         run_fetch(cache_of(home), NOW, env=tray_env(home, url), manual=True)
     assert first.heads == second.heads == []
+
+
+def tls_record_bytes() -> Iterator[bytes]:
+    """The start of a TLS handshake record announcing 16 kB, then its body one byte at a time."""
+    yield b"\x16\x03\x03\x40\x00\x02"
+    while True:
+        yield b"\x00"
+
+
+def test_a_server_that_drips_the_tls_handshake_is_abandoned_at_the_deadline(figures) -> None:
+    stop = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)  # the ClientHello
+            try:
+                dripping(tls_record_bytes, 1.0, stop)(conn)
+            except OSError:
+                pass  # the client hung up
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(NetworkError):
+            fetch_usage_json(TOKEN, url=f"https://127.0.0.1:{listener.getsockname()[1]}/api/oauth/usage",
+                             user_agent=UA, connect_timeout=5, read_timeout=15, deadline_s=3)
+        took = time.monotonic() - started
+    finally:
+        stop.set()
+        server.join(timeout=10)
+        listener.close()
+    assert took < 3 + 3  # the deadline, not a connect timeout restarted by every byte
+    figures("hostile.deadline.tls_handshake_drip", deadline_s=3, took_s=round(took, 2))

@@ -168,6 +168,8 @@ def _get(
                 return _Answer(response.status_code, dict(response.headers), body, over_cap)
         finally:
             watchdog.cancel()
+            for sock in sockets:
+                sock.close()  # our duplicates only; the connections themselves closed with the session
 
 
 def _same_target(url: str, target: Target) -> None:
@@ -195,24 +197,23 @@ def _cut(sockets: list[socket.socket]) -> None:
     """The deadline passed: shut every connection of this exchange down (a waiting read then returns)."""
     for sock in list(sockets):
         try:
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, so TLS state is left alone
+            sock.shutdown(socket.SHUT_RDWR)  # acts on the connection, whichever descriptor names it
         except OSError:
             pass
 
 
 def _recording(base: type, sockets: list[socket.socket]) -> type:
-    """`base` (urllib3's HTTP(S)Connection) noting each socket it opens, for `_cut`."""
+    """`base` (urllib3's HTTP(S)Connection) keeping a duplicate of each socket it opens, for `_cut`.
+
+    A duplicate descriptor, not the socket object: TLS detaches the plain socket while it wraps it, and a
+    duplicate stays ours (never closed and reused under us) until the exchange ends, so the deadline can cut
+    the TLS handshake too."""
 
     class Recording(base):
         def _new_conn(self) -> socket.socket:
             sock = super()._new_conn()
-            sockets.append(sock)
+            sockets.append(sock.dup())
             return sock
-
-        def connect(self) -> None:
-            super().connect()
-            if self.sock is not None:
-                sockets.append(self.sock)  # with TLS, the wrapped socket (the plain one was detached)
 
     return Recording
 
