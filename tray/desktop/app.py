@@ -139,7 +139,7 @@ class TrayApp:
     def redraw(self) -> MenuView:
         now = self.clock()
         # After oh-my-claude's whole-file rewrite: our section back from memory, its fresh `pro` taken in.
-        keeper.keep(self.cache_file, now, write=self._locked_write)
+        self.reader.keep(self.cache_file, now, write=self._locked_write)
         # The mark first: a change between it and the read below is seen by the next follow_cache, and one before
         # it is in this read (a `config set` right after start-up must not wait for the next tick).
         self._cache_mark = self.cache_mark()

@@ -4,8 +4,8 @@ oh-my-claude's updater writes the cache with `cat > file` (no lock, no temp file
 and `updated_at`: our `tray` key — gate, notifications sent, history, paces, settings, plan, per-model windows
 — is gone after each of its runs. A running tray remembers the last section it saw or wrote (`watch`), puts it
 back under the lock before any write of its own (`put_back`, called by `tray.store.cache.update_cache`) and at
-its next tick (`keep`), and takes oh-my-claude's fresh `pro` in as a reading (its `pro: null` as a request it
-made), so the machine still asks the endpoint once per interval.
+its next tick (`CacheReader.keep`, tray/store/reader.py), and takes oh-my-claude's fresh `pro` in as a reading
+(its `pro: null` as a request it made), so the machine still asks the endpoint once per interval.
 
 oh-my-claude runs its updater only while the file looks at least 60 s old. With it present (the file holds
 `code`), a write of ours keeps the file's modification time (`stamp_to_keep`, `keep_stamp`) unless it claims a
@@ -18,7 +18,7 @@ import os
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Mapping
     from datetime import datetime
     from typing import Any
 
@@ -45,6 +45,11 @@ def seen(path: object, raw: Mapping[str, Any]) -> None:
         section = raw.get("tray") if isinstance(raw, dict) else None
         if isinstance(section, dict):
             _sections[key] = section
+
+
+def remembers(path: str) -> bool:
+    """Whether a section of `path` is remembered (to put back after a foreign rewrite)."""
+    return _sections.get(path) is not None
 
 
 def put_back(path: str, current: dict[str, Any]) -> dict[str, Any]:
@@ -93,43 +98,7 @@ def _attempt(section: object) -> object:
     return gate.get("last_attempt_at") if isinstance(gate, dict) else None
 
 
-def keep(path: object, now: datetime, write: Callable[..., Any] | None = None) -> bool:
-    """The tray's tick: after a foreign rewrite, put our section back; take oh-my-claude's fresh `pro` in as a
-    reading (history, paces and the gate follow it) and its `pro: null` as the request it made. True when
-    written (through `write`, `cache.update_state`'s signature). Never raises for a cache that cannot be
-    written (the next tick tries again). A file unchanged since the last look is not read again."""
-    from tray.model.state import state_from_cache
-    from tray.store import cache
-
-    key = os.fspath(path)  # type: ignore[call-overload]
-    signature = cache._signature(key)
-    if signature is not None and _looked.get(key) == signature:
-        return False
-    raw = cache.read_cache(key)
-    if not raw:
-        return False
-    _looked[key] = signature
-    seen(key, raw)
-    restore = "tray" not in raw and _sections.get(key) is not None
-    if not restore and not _peer_news(state_from_cache(put_back(key, raw), history=False), raw):
-        return False
-
-    def change(current: CachedState) -> CachedState:
-        return take_in_peer(current, put_back(key, cache.read_cache(key)) or put_back(key, raw))
-
-    from tray.errors import TrayError
-
-    try:
-        (write or cache.update_state)(key, change, now=now)
-    except TrayError:
-        return False
-    return True
-
-
-_looked: dict[str, tuple[int, ...] | None] = {}  # cache path -> its signature when `keep` last read it
-
-
-def _peer_news(state: CachedState, raw: Mapping[str, Any]) -> bool:
+def peer_news(state: CachedState, raw: Mapping[str, Any]) -> bool:
     """oh-my-claude wrote since our last reading: a `pro` we have not taken in, or a failed fetch of its own."""
     return _fresh_pro(state, raw) or _failed_peer_fetch(state, raw) is not None
 

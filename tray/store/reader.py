@@ -23,6 +23,7 @@ from tray.store import cache
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
     from typing import Any
 
     from tray.model.state import CachedState, Reading
@@ -39,6 +40,7 @@ class CacheReader:
         self._clock_ns = clock_ns  # the wall clock, as file times are (tests move it on)
         self._parsed: dict[str, tuple[tuple[int, ...], CachedState]] = {}  # path -> (file signature, state)
         self._readings: dict[tuple[Any, ...], Reading] = {}  # the last history's readings, by stored form
+        self._looked: dict[str, tuple[int, ...] | None] = {}  # path -> its signature when `keep` last read it
 
     def read_state(self, path: str | os.PathLike[str]) -> CachedState:
         key = os.fspath(path)
@@ -50,3 +52,36 @@ class CacheReader:
         if signature is not None and self._clock_ns() - max(signature[3], signature[4]) > SETTLE_NS:
             self._parsed[key] = (signature, state)
         return state
+
+    def keep(self, path: str | os.PathLike[str], now: datetime, write: Callable[..., Any] | None = None) -> bool:
+        """The tray's tick: after a foreign rewrite, put our section back; take oh-my-claude's fresh `pro` in as a
+        reading (history, paces and the gate follow it) and its `pro: null` as the request it made. True when
+        written (through `write`, `cache.update_state`'s signature). Never raises for a cache that cannot be
+        written (the next tick tries again). A file unchanged since the last look is not read again
+        (tray.store.keeper holds the section it puts back)."""
+        from tray.errors import TrayError
+        from tray.model.state import state_from_cache
+        from tray.store import keeper
+
+        key = os.fspath(path)
+        signature = cache._signature(key)
+        if signature is not None and self._looked.get(key) == signature:
+            return False
+        raw = cache.read_cache(key)
+        if not raw:
+            return False
+        self._looked[key] = signature
+        keeper.seen(key, raw)
+        restore = "tray" not in raw and keeper.remembers(key)
+        if not restore and not keeper.peer_news(state_from_cache(keeper.put_back(key, raw), history=False), raw):
+            return False
+
+        def change(current: CachedState) -> CachedState:
+            again = keeper.put_back(key, cache.read_cache(key))
+            return keeper.take_in_peer(current, again or keeper.put_back(key, raw))
+
+        try:
+            (write or cache.update_state)(key, change, now=now)
+        except TrayError:
+            return False
+        return True
