@@ -245,10 +245,10 @@ def debug_view_main(title: str, stdin: IO[str], theme: str = "light") -> int:
     if VIEWER_RAISE is not None:
         signal.signal(VIEWER_RAISE, lambda *_: state.__setitem__("raise", True))
     bar = tk.Frame(root, background=bg)
-    style = {"background": button, "foreground": fg, "activebackground": button, "activeforeground": fg,
-             "relief": "flat", "highlightthickness": 0, "padx": 10}
-    tk.Button(bar, text="Copy", command=copy, **style).pack(side="left")
-    tk.Button(bar, text="Close", command=close, **style).pack(side="right")
+    for label, action in (("Copy", copy), ("Close", close)):
+        tk.Button(bar, text=label, command=action, background=button, foreground=fg, activebackground=button,
+                  activeforeground=fg, relief="flat", highlightthickness=0,
+                  padx=10).pack(side="left" if label == "Copy" else "right")
     bar.pack(fill="x", padx=8, pady=(0, 8))
     root.protocol("WM_DELETE_WINDOW", close)
     root.after(250, tick)
