@@ -217,3 +217,17 @@ def test_any_12_character_slice_of_the_token_is_masked_however_it_is_written(
     echoed = before + disguise(piece, how, spots) + after
     masked = redact(echoed, (TOKEN,))
     assert leaks(masked) == [], (echoed, masked)
+
+
+def test_no_line_of_a_servers_making_passes_for_one_of_ours_in_refresh_debug(
+    home_factory, httpserver: HTTPServer, capsys, monkeypatch
+) -> None:
+    forged = "oops\nclaude-tray: 5-hour 3% (all fine)\n\x1b]0;owned\x07\r5-hour 3%"
+    httpserver.expect_request("/u").respond_with_data(forged, status=500, headers={"X-Note": "a\x1b[2Jb"})
+    home = home_factory()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    main(["refresh", "--debug"], tray_env(home, httpserver.url_for("/u")))
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\r" not in out and "\x07" not in out
+    body = out[out.index("< HTTP 500"):]
+    assert all(line.startswith("<") or not line for line in body.splitlines()), body

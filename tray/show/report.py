@@ -69,7 +69,8 @@ def print_exchanges(exchanges: list, out: IO[str]) -> None:
         for name, value in exchange.response_headers.items():
             out.write(f"< {name}: {redact(value)}\n")
         if exchange.body:
-            out.write("\n" + redact(exchange.body) + "\n")
+            # Every line of the server's making marked as the server's (SPEC §8): a body cannot forge one of ours.
+            out.write("<\n" + "".join(f"< {line}\n" for line in redact(exchange.body).splitlines()))
         out.write("\n")
 
 
