@@ -98,6 +98,28 @@ def read_own_upto(path: str | os.PathLike[str], most: int) -> bytes | None:
     return raw if len(raw) <= most else None
 
 
+def replace_with(path: str, data: bytes, mode: int = 0o600) -> None:
+    """Replace `path` with `data` whole: a temp file of ours in the same folder (never through a planted link),
+    fsynced, given `mode`, renamed over `path`. Raises OSError with the old file intact and no temp file left."""
+    folder, name = os.path.split(path)
+    temp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _EXTRA, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode != 0o600:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
 def folder_problem(folder: str) -> str | None:
     """Why files in `folder` cannot be trusted, completing "<folder> …", or None when it is the user's own.
 

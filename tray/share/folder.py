@@ -71,21 +71,9 @@ def write_snapshot(share_dir: str, snapshot: Snapshot) -> str:
         pass
     target = os.path.join(folder, file_name(snapshot.host))
     data = (json.dumps(snapshot.to_dict(), indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
-    tmp = os.path.join(folder, f".{file_name(snapshot.host)}.{os.urandom(6).hex()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from tray.base.ownfile import replace_with
+
+    replace_with(target, data)
     return target
 
 

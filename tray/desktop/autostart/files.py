@@ -6,7 +6,6 @@ pathlib with what it imports (urllib.parse, ipaddress, fnmatch, ntpath) costs it
 
 from __future__ import annotations
 
-import contextlib
 import os
 
 from tray.errors import AutostartError
@@ -14,28 +13,20 @@ from tray.errors import AutostartError
 
 def write_atomically(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:
     """Write `data` to `path` through a temp file in the same folder and `os.replace`."""
+    from tray.base.ownfile import replace_with
+
     path = os.fspath(path)
     folder = os.path.dirname(path) or os.curdir
     try:
         os.makedirs(folder, exist_ok=True)
-        import tempfile  # lazily: it pulls in shutil, bz2 and lzma
-
-        fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     except OSError as e:
         raise AutostartError(f"Could not create {folder} ({e.strerror}); check that folder's "
                              "permissions and try again.") from e
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        # Session managers read these files as the user; mkstemp's 0600 would be fine, but a
-        # conventional 0644 keeps them looking like every other entry in the folder.
-        os.chmod(temp, mode)
-        os.replace(temp, path)
+        # Session managers read these files as the user; 0600 would be fine, but a conventional 0644 keeps
+        # them looking like every other entry in the folder.
+        replace_with(os.path.join(folder, os.path.basename(path)), data, mode)
     except OSError as e:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
         raise AutostartError(f"Could not write {path} ({e.strerror}); check free space and that "
                              "folder's permissions, then try again.") from e
 
