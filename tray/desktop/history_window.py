@@ -145,7 +145,7 @@ def _in_viewer(env: Mapping[str, str], *, theme: str | None, scale: float | None
     os.chmod(path, 0o600)
     if sys.platform == "win32":
         try:
-            os.startfile(path)  # type: ignore[attr-defined]
+            os.startfile(path)
             return 0
         except OSError:
             return NO_WINDOW
