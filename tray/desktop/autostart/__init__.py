@@ -63,8 +63,7 @@ def get_backend(
     entry_id = f"{APP_ID}-{instance}" if instance else APP_ID
 
     if platform.startswith(_XDG_PLATFORMS):
-        from tray.desktop.autostart.icon import xdg_data_home_str
-        from tray.desktop.autostart.linux import XdgAutostart, xdg_config_home_str
+        from tray.desktop.autostart.linux import XdgAutostart, xdg_config_home_str, xdg_data_home_str
 
         return XdgAutostart(source, config_home=xdg_config_home_str(env, home), entry_id=entry_id,
                             data_home=xdg_data_home_str(env, home))

@@ -18,12 +18,6 @@ ICON_NAME = "claude-tray"
 SIZES = (16, 22, 24, 32, 48, 64, 128, 256)
 
 
-def xdg_data_home_str(env: Mapping[str, str], home: str | os.PathLike[str]) -> str:
-    # XDG Base Directory spec: a relative $XDG_DATA_HOME is invalid and must be ignored.
-    configured = env.get("XDG_DATA_HOME", "")
-    return configured if configured and os.path.isabs(configured) else os.path.join(os.fspath(home), ".local", "share")
-
-
 def icon_file(base: str, size: int) -> str:
     return os.path.join(base, "icons", "hicolor", f"{size}x{size}", "apps", f"{ICON_NAME}.png")
 

@@ -46,6 +46,13 @@ def xdg_config_home_str(env: Mapping[str, str], home: str | os.PathLike[str]) ->
     return configured if configured and os.path.isabs(configured) else os.path.join(os.fspath(home), ".config")
 
 
+def xdg_data_home_str(env: Mapping[str, str], home: str | os.PathLike[str]) -> str:
+    """Where `enable` may draw the themed icon (tray.desktop.autostart.icon), as text like the config home."""
+    # XDG Base Directory spec: a relative $XDG_DATA_HOME is invalid and must be ignored.
+    configured = env.get("XDG_DATA_HOME", "")
+    return configured if configured and os.path.isabs(configured) else os.path.join(os.fspath(home), ".local", "share")
+
+
 def desktop_entry_text(command: Sequence[str], delay_seconds: int = DELAY_SECONDS, icon: str | None = None) -> str:
     """The autostart entry for `command`, valid for `desktop-file-validate`; `Icon=` only when `icon` is
     installed in the icon theme (tray.desktop.autostart.icon)."""
