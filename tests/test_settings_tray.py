@@ -21,8 +21,15 @@ from tray.model.state import CachedState, shared_keys
 from tray.model.usage import parse_usage
 from tray.show.quiet import QuietHours
 
-# `status` reads the wall clock: the tray's injected clock stands at the start of this test run, so both agree.
+# `status` reads the wall clock: the tray's injected clock stands at the start of each test, so both agree
+# (set per test, not at import: a long suite collects this module minutes before it runs it).
 NOW = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _now_is_the_start_of_the_test() -> None:
+    global NOW
+    NOW = datetime.now(timezone.utc).replace(second=0, microsecond=0)
 
 
 class FakeItem:
