@@ -98,27 +98,42 @@ def _secret_part(secret: str) -> str:
     return secret[prefix.end():] if prefix else secret
 
 
-def _mask_slices(text: str, secret: str) -> str:
+@functools.lru_cache(maxsize=8)
+def _slices_of(secret: str) -> tuple[int, frozenset[str], re.Pattern[str]] | None:
+    """The slice size, every slice of the secret part (ASCII lower-cased) and a pattern for runs of its
+    characters long enough to hold one; None when the secret is too short to slice."""
     core = _secret_part(secret).translate(_ASCII_LOWER)
     if len(core) < SLICE:
         core, size = secret.translate(_ASCII_LOWER), len(secret)
     else:
         size = SLICE
-    if len(core) < size or not text:
-        return text
-    plain, starts, ends = _unescaped(text)
-    slices = {core[i:i + size] for i in range(len(core) - size + 1)}
+    if len(core) < size:
+        return None
     alphabet = "".join(sorted(set(core)))
     runs = re.compile("[" + re.escape(alphabet) + "]{" + str(size) + ",}")  # re.escape covers ] ^ - \\
+    return size, frozenset(core[i:i + size] for i in range(len(core) - size + 1)), runs
+
+
+def _mask_slices(text: str, secret: str) -> str:
+    sliced = _slices_of(secret)
+    if sliced is None or not text:
+        return text
+    size, slices, runs = sliced
+    if "\\" in text or "%" in text or "&" in text or "<" in text:
+        plain, starts, ends = _unescaped(text)
+    else:  # nothing escaped: the text is its own plain form (most texts, and far cheaper)
+        plain, starts, ends = text.translate(_ASCII_LOWER), None, None
     spans: list[tuple[int, int]] = []
     for run in runs.finditer(plain):
         begin, stop = run.span()
         for i in range(begin, stop - size + 1):
             if plain[i:i + size] in slices:
-                if spans and starts[i] <= spans[-1][1]:
-                    spans[-1] = (spans[-1][0], ends[i + size - 1])
+                first = starts[i] if starts is not None else i
+                last = ends[i + size - 1] if ends is not None else i + size
+                if spans and first <= spans[-1][1]:
+                    spans[-1] = (spans[-1][0], last)
                 else:
-                    spans.append((starts[i], ends[i + size - 1]))
+                    spans.append((first, last))
     for begin, stop in reversed(spans):
         text = text[:begin] + MASK + text[stop:]
     return text
