@@ -259,3 +259,14 @@ def test_the_packaged_tray_docks_with_its_gtk_menu_and_shows_the_debug_window(ro
         finally:
             viewer.kill()
             viewer.wait(10)
+
+
+def test_the_benchmark_row_times_the_packaged_statusline_against_the_venvs(deb: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import deb_statusline
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    (figure,) = deb_statusline.measure(repeats=2, warmup=0, deb=deb)  # the numbers are the benchmark's to judge
+    assert figure.id == "deb_statusline" and figure.target == "<= 1.5x"
+    assert figure.subject.n == figure.baseline.n == 2 and figure.ratio is not None  # type: ignore[union-attr]
