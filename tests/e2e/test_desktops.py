@@ -192,9 +192,11 @@ def test_with_no_panel_the_tray_says_so_doctor_fails_and_a_panel_started_later_s
         panel: PanelDesktop, backend: str, usage: UsageServer, tmp_path: Path, fixtures: Path) -> None:
     panel.kill_panel()
     env = tray_env(panel, usage, tmp_path / "home", backend, fixtures)
+    notes = Notes(panel, tmp_path / "notify.log")
     tray = panel.spawn([*COMMAND, "run", "--interval", "30"], env, lifetime=60)
     try:
         panel.wait_until(lambda: "No tray host" in panel.output(tray), 15, "the tray saying there is no host")
+        panel.wait_until(lambda: [c for c in notes.calls() if "no tray" in c[1]], 5, "a notification saying so")
         doctor = subprocess.run([*COMMAND, "doctor"], env=env, capture_output=True, text=True, timeout=30)
         assert doctor.returncode != 0
         assert "✗ No tray host" in doctor.stdout, doctor.stdout
@@ -206,6 +208,7 @@ def test_with_no_panel_the_tray_says_so_doctor_fails_and_a_panel_started_later_s
         doctor = subprocess.run([*COMMAND, "doctor"], env=env, capture_output=True, text=True, timeout=30)
         assert "✓ Tray host" in doctor.stdout, doctor.stdout
     finally:
+        notes.close()
         tray.kill()
         tray.wait(timeout=5)
 
@@ -277,9 +280,11 @@ def test_on_wayland_with_no_bar_the_tray_says_so_doctor_fails_and_a_late_bar_sho
     desk = wayland
     desk.kill_panel()
     env = wayland_tray_env(desk, usage, "alone", fixtures)
+    notes = Notes(desk, desk.tmp / "notify-alone.log")
     tray = desk.spawn([*COMMAND, "run", "--interval", "30"], env, lifetime=60)
     try:
         desk.wait_until(lambda: "No tray host" in desk.output(tray), 15, "the tray saying there is no host")
+        desk.wait_until(lambda: [c for c in notes.calls() if "no tray" in c[1]], 5, "a notification saying so")
         doctor = desk.run([*COMMAND, "doctor"], env)
         assert doctor.returncode != 0 and "✗ No tray host" in doctor.stdout, doctor.stdout
         started = time.monotonic()
@@ -287,5 +292,6 @@ def test_on_wayland_with_no_bar_the_tray_says_so_doctor_fails_and_a_late_bar_sho
         desk.wait_until(lambda: readable_ring(desk), BACK_WITHIN_S, "the ring on the late bar")
         assert time.monotonic() - started <= BACK_WITHIN_S
     finally:
+        notes.close()
         tray.kill()
         tray.wait(timeout=5)
