@@ -48,11 +48,13 @@ def _arch() -> str:
     return _run(["dpkg", "--print-architecture"]).stdout.strip()
 
 
-def _report(name: str, text: str) -> None:
-    """Into the test log and test-artifacts/, so a clean lint is shown, not just asserted."""
+def _report(capsys: pytest.CaptureFixture[str], name: str, text: str, shown: str) -> None:
+    """`shown` into the test log even when pytest captures output, all of `text` into test-artifacts/: a clean
+    lint is shown, not just asserted."""
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / name).write_text(text)
-    print(f"--- {name} ---\n{text}")
+    with capsys.disabled():
+        print(f"\n--- {name} (all of it in test-artifacts/{name}) ---\n{shown.rstrip()}")
 
 
 @pytest.fixture(scope="module")
@@ -120,10 +122,15 @@ def test_the_deb_is_named_claude_tray_depends_on_debian_libraries_and_has_no_mai
     assert not {"postinst", "preinst", "postrm", "prerm"} & set(info.split())
 
 
-def test_lintian_finds_no_error_or_warning_that_is_not_overridden_with_a_reason(deb: Path) -> None:
+def test_lintian_finds_no_error_or_warning_that_is_not_overridden_with_a_reason(
+        deb: Path, capsys: pytest.CaptureFixture[str]) -> None:
     require_tool("lintian")
     done = _run(["lintian", "--info", "--show-overrides", str(deb)], timeout=600)
-    _report("lintian.txt", done.stdout + done.stderr)
+    tags = [line for line in done.stdout.splitlines() if line[:2] in ("E:", "W:", "I:", "O:", "P:", "X:")]
+    counts = {kind: sum(line.startswith(kind) for line in tags) for kind in ("E:", "W:", "O:")}
+    summary = (f"lintian {deb.name}: {counts['E:']} errors, {counts['W:']} warnings, {counts['O:']} overridden "
+               "(each override's reason: packaging/linux/lintian-overrides)")
+    _report(capsys, "lintian.txt", done.stdout + done.stderr, "\n".join([*tags, summary]))
     complaints = [line for line in done.stdout.splitlines() if line.startswith(("E:", "W:"))]
     assert complaints == []
     overrides = (ROOT / "packaging" / "linux" / "lintian-overrides").read_text().split("\n\n")
@@ -131,11 +138,12 @@ def test_lintian_finds_no_error_or_warning_that_is_not_overridden_with_a_reason(
         assert block.lstrip().startswith("#"), block
 
 
-def test_the_metainfo_passes_appstream_validation_and_the_menu_entry_is_valid(root: Path) -> None:
+def test_the_metainfo_passes_appstream_validation_and_the_menu_entry_is_valid(
+        root: Path, capsys: pytest.CaptureFixture[str]) -> None:
     require_tool("appstreamcli", "desktop-file-validate")
     metainfo = root / "usr" / "share" / "metainfo" / f"{APP_ID}.metainfo.xml"
     done = _run(["appstreamcli", "validate", "--no-net", "--pedantic", str(metainfo)])
-    _report("appstream.txt", done.stdout + done.stderr)
+    _report(capsys, "appstream.txt", done.stdout + done.stderr, done.stdout + done.stderr)
     assert done.returncode == 0 and "Validation was successful" in done.stdout, done.stdout
     desktop = root / "usr" / "share" / "applications" / f"{APP_ID}.desktop"
     checked = _run(["desktop-file-validate", str(desktop)])
