@@ -79,4 +79,4 @@ def test_the_notification_icon_sits_on_a_plate_readable_on_white_and_dark_bubble
         on.alpha_composite(image)
         # The light-theme track (dark strokes on a pale plate) differs from the plate wherever it runs.
         grey = on.convert("L")
-        assert max(grey.getdata()) - min(grey.getdata()) > 120
+        assert max(grey.get_flattened_data()) - min(grey.get_flattened_data()) > 120

@@ -16,7 +16,7 @@ def on_panel(spec: RingSpec, size: int, theme: str) -> Image.Image:
 
 
 def differing(a: Image.Image, b: Image.Image, at_least: int = 40) -> int:
-    return sum(1 for v in ImageChops.difference(a, b).getdata() if v >= at_least)
+    return sum(1 for v in ImageChops.difference(a, b).get_flattened_data() if v >= at_least)
 
 
 @pytest.mark.parametrize("theme", ["dark", "light"])

@@ -179,7 +179,7 @@ def track_pixels(image: Image.Image, panel: tuple[int, int, int]) -> int:
     """Pixels of a grey track: not the panel's colour (luma 12+ away), not saturated like an arc."""
     base = sum(panel) / 3
     count = 0
-    for r, g, b in image.getdata():
+    for r, g, b in image.get_flattened_data():
         if max(r, g, b) - min(r, g, b) < 30 and 12 <= abs((r + g + b) / 3 - base) <= 110:
             count += 1
     return count

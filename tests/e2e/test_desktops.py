@@ -89,7 +89,7 @@ def readable_ring(desk: PanelDesktop | WaylandDesktop) -> Box | None:
     if track_pixels(desk.grab_box(area), desk.panel_rgb) < 25:
         return None
     # Drawn for this panel: the light theme's level colours are dark (luma ≤ ~120), the dark theme's bright.
-    arcs = [(r * 299 + g * 587 + b * 114) / 1000 for r, g, b in desk.grab_box(box).getdata()
+    arcs = [(r * 299 + g * 587 + b * 114) / 1000 for r, g, b in desk.grab_box(box).get_flattened_data()
             if max(r, g, b) - min(r, g, b) >= 60]
     mean = sum(arcs) / len(arcs)
     return box if (mean <= 120 if desk.theme == "light" else mean >= 90) else None
