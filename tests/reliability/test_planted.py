@@ -61,7 +61,7 @@ def bashrc(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.mark.parametrize("folder_mode", [0o700, 0o777])
+@pytest.mark.parametrize("folder_mode", [0o700, 0o777], ids=["private folder", "folder everyone can write"])
 def test_a_cache_planted_as_a_link_to_bashrc_leaves_bashrc_untouched(
     folder: Path, bashrc: Path, folder_mode: int
 ) -> None:
