@@ -63,3 +63,15 @@ def test_an_answer_of_only_unknown_windows_is_its_own_state_with_the_body_in_the
     assert view.status_line.startswith("Unrecognised answer from the usage endpoint")
     assert "Updated just now" not in view.status_line
     assert '"monthly"' in debug_text(state, now)
+
+
+def test_a_retry_after_beyond_six_hours_is_capped_and_the_answer_says_so(
+    signed_in: Path, httpserver: HTTPServer, capsys
+) -> None:
+    httpserver.expect_request("/api/oauth/usage").respond_with_json(
+        {"error": {"type": "rate_limit_error"}}, status=429, headers={"Retry-After": "86400"})
+    assert main(["refresh"], env_for(signed_in, httpserver.url_for("/api/oauth/usage"))) == 4
+    assert "Waiting 6 hours at most, not the 24 hours asked for." in capsys.readouterr().err
+    gate = json.loads((signed_in / ".claude" / "oh-my-claude" / ".usage_cache").read_text())["tray"]["gate"]
+    until = datetime.fromisoformat(gate["server_until"])
+    assert 5.9 * 3600 < (until - datetime.now(timezone.utc)).total_seconds() <= 6 * 3600

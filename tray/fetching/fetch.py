@@ -132,11 +132,11 @@ def run_fetch(
             raise
     except ApiError as failure:
         retry_after = failure.retry_after if isinstance(failure, RateLimited) else None
-        error, kind, raised = _last_error(failure, now, secrets=(creds.access_token,)), failure.kind, failure
-        if retry_after is not None and retry_after > gate.RETRY_AFTER_MAX_S:
+        if retry_after is not None and retry_after > gate.RETRY_AFTER_MAX_S:  # capped (SPEC §4), and said so
             hours = gate.RETRY_AFTER_MAX_S // 3600
-            error = replace(error, message=f"{error.message} Waiting {hours} hours at most, not the "
-                                           f"{retry_after / 3600:.0f} hours asked for.")
+            failure.args = (f"{failure} Waiting {hours} hours at most, not the {retry_after / 3600:.0f} hours "
+                            "asked for.",)
+        error, kind, raised = _last_error(failure, now, secrets=(creds.access_token,)), failure.kind, failure
 
         def record_failure(current: CachedState) -> CachedState:
             return replace(
