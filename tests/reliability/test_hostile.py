@@ -268,3 +268,26 @@ def test_a_server_that_drips_the_tls_handshake_is_abandoned_at_the_deadline(figu
         listener.close()
     assert took < 3 + 3  # the deadline, not a connect timeout restarted by every byte
     figures("hostile.deadline.tls_handshake_drip", deadline_s=3, took_s=round(took, 2))
+
+
+def test_a_proxy_that_drips_its_answer_is_abandoned_at_the_deadline(monkeypatch, figures) -> None:
+    stop = threading.Event()
+
+    def connect_reply() -> Iterator[bytes]:
+        for byte in b"HTTP/1.1 200 Connection established\r\n" * 50:
+            yield bytes([byte])
+
+    with Listener("127.0.0.1", dripping(connect_reply, 1.0, stop)) as proxy:
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy.port}")
+        started = time.monotonic()
+        with pytest.raises(NetworkError):
+            fetch_usage_json(TOKEN, url="https://usage.example.invalid/api/oauth/usage", user_agent=UA,
+                             connect_timeout=5, read_timeout=15, deadline_s=2)
+        took = time.monotonic() - started
+        stop.set()
+    assert proxy.heads and proxy.heads[0].startswith(b"CONNECT usage.example.invalid:443")
+    assert proxy.tokens_seen() == 0  # the proxy sees the tunnel's target, never the token
+    assert took < 2 + 3
+    figures("hostile.deadline.proxy_drip", deadline_s=2, took_s=round(took, 2))

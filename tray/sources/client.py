@@ -219,26 +219,30 @@ def _recording(base: type, sockets: list[socket.socket]) -> type:
 
 
 class _DeadlineAdapter(requests.adapters.HTTPAdapter):
-    """requests' adapter whose connections are recorded for the exchange's deadline, proxied ones included."""
+    """requests' adapter whose connections are recorded for the exchange's deadline: the pool classes of each
+    manager it makes (direct, an HTTP(S) proxy, a SOCKS proxy) get connection classes that record theirs."""
 
     def __init__(self, sockets: list[socket.socket]) -> None:
-        from urllib3.connection import HTTPConnection, HTTPSConnection
-        from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
-        self._pools = {
-            "http": type("Pool", (HTTPConnectionPool,), {"ConnectionCls": _recording(HTTPConnection, sockets)}),
-            "https": type("Pool", (HTTPSConnectionPool,), {"ConnectionCls": _recording(HTTPSConnection, sockets)}),
-        }
+        self._sockets = sockets
         super().__init__(max_retries=0)
+
+    def _record(self, manager: Any) -> Any:
+        pools = getattr(manager, "pool_classes_by_scheme", None)
+        if isinstance(pools, dict):
+            manager.pool_classes_by_scheme = {
+                scheme: type(pool.__name__, (pool,), {"ConnectionCls": _recording(pool.ConnectionCls, self._sockets)})
+                for scheme, pool in pools.items()
+            }
+        return manager
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = self._pools
+        self._record(self.poolmanager)
 
     def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-        manager = super().proxy_manager_for(proxy, **kwargs)
-        manager.pool_classes_by_scheme = self._pools
-        return manager
+        if proxy not in self.proxy_manager:  # requests keeps one manager per proxy: record it once
+            return self._record(super().proxy_manager_for(proxy, **kwargs))
+        return super().proxy_manager_for(proxy, **kwargs)
 
 
 def _too_long(where: str) -> str:
