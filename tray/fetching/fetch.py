@@ -128,7 +128,9 @@ def run_fetch(
             if not unknown.body_excerpt:  # the debug text shows what came back instead of usage
                 import json
 
-                unknown.body_excerpt = json.dumps(payload, ensure_ascii=False)[:BODY_EXCERPT_CHARS]
+                from tray.base.printable import escape_controls  # json leaves C1 and bidi characters as they are
+
+                unknown.body_excerpt = escape_controls(json.dumps(payload, ensure_ascii=False))[:BODY_EXCERPT_CHARS]
             raise
     except ApiError as failure:
         retry_after = failure.retry_after if isinstance(failure, RateLimited) else None
