@@ -242,6 +242,8 @@ def test_on_wayland_waybar_shows_the_ring_dark_then_light_its_menu_refreshes_and
     try:
         try:
             desk.wait_until(lambda: readable_ring(desk), 20, "the ring with its track on the dark bar")
+        except TimeoutError:
+            raise AssertionError(f"no readable ring; the tray said:\n{desk.output(tray)}") from None
         finally:
             shoot(desk, "waybar-appindicator-dark")
         # No pointer in headless sway: the menu is read and clicked the way waybar does it, over D-Bus.
@@ -283,13 +285,21 @@ def test_on_wayland_with_no_bar_the_tray_says_so_doctor_fails_and_a_late_bar_sho
     notes = Notes(desk, desk.tmp / "notify-alone.log")
     tray = desk.spawn([*COMMAND, "run", "--interval", "30"], env, lifetime=60)
     try:
-        desk.wait_until(lambda: "No tray host" in desk.output(tray), 15, "the tray saying there is no host")
+        try:
+            desk.wait_until(lambda: "No tray host" in desk.output(tray), 15, "the tray saying there is no host")
+        except TimeoutError:
+            raise AssertionError(f"the tray said:\n{desk.output(tray)}") from None
         desk.wait_until(lambda: [c for c in notes.calls() if "no tray" in c[1]], 5, "a notification saying so")
         doctor = desk.run([*COMMAND, "doctor"], env)
         assert doctor.returncode != 0 and "✗ No tray host" in doctor.stdout, doctor.stdout
         started = time.monotonic()
         desk.launch_panel("dark")
-        desk.wait_until(lambda: readable_ring(desk), BACK_WITHIN_S, "the ring on the late bar")
+        try:
+            desk.wait_until(lambda: readable_ring(desk), BACK_WITHIN_S, "the ring on the late bar")
+        except TimeoutError:
+            shoot(desk, "waybar-late-missing")
+            raise AssertionError(f"no ring {time.monotonic() - started:.1f} s after the bar; the tray said:\n"
+                                 f"{desk.output(tray)}") from None
         assert time.monotonic() - started <= BACK_WITHIN_S
     finally:
         notes.close()

@@ -102,6 +102,8 @@ class TrayApp:
         self._cache_mark: tuple[int, ...] | None = ()  # the cache file's (mtime, size, inode); () unseen
         self._share_mark: tuple[int, ...] | None = ()  # the share folder's, when sharing is on (SPEC §10)
         keeper.watch(cache_file)  # our section is remembered through foreign rewrites (SPEC §3)
+        self._announce_lock = threading.Lock()
+        self._announced: set[tuple[str, int]] = set()  # (period key, threshold) this process has shown
         self.notifier: Any = None  # a DbusNotifier on Linux; None: pystray's own notify
         self.view: MenuView | None = None
         self._ring: RingSpec | None = None
@@ -279,11 +281,18 @@ class TrayApp:
     def _announce(self, state: Any, view: MenuView, now: datetime) -> None:
         if self.icon is None:  # the first redraw happens before the icon exists: announce at the next one
             return
-        from tray.show.notify import due_notifications, mark_sent  # not before: the first picture needs none of it
+        from tray.show.notify import due_notifications  # not before: the first picture needs none of it
 
-        due = due_notifications(state, now)
-        if not due:
-            return
+        # Two redraws can run at once (the worker's after a fetch, the cache watch's after that fetch's write):
+        # what this process already announced is kept here too, so the second does not say it again.
+        with self._announce_lock:
+            due = tuple(n for n in due_notifications(state, now) if (n.key, n.threshold) not in self._announced)
+            if due:
+                self._announce_due(due, view, now)
+
+    def _announce_due(self, due: Any, view: MenuView, now: datetime) -> None:
+        from tray.show.notify import mark_sent
+
         if not self._quiet(now):  # in quiet hours they count as announced: no pop-up later for old news
             from tray.desktop.notices import combine
 
@@ -298,6 +307,7 @@ class TrayApp:
         def remember(current: Any) -> Any:
             return replace(current, notified=mark_sent(current.notified, due, now))
 
+        self._announced.update((n.key, n.threshold) for n in due)
         self._write(remember, now)
 
     def _quiet(self, now: datetime) -> bool:

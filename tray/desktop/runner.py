@@ -170,11 +170,21 @@ def _schedule_loop(app: TrayApp, tick_seconds: float, tick: Callable[[], None]) 
     scheduler = schedule.Scheduler()
     # schedule annotates its interval as int, and takes any number of seconds (a timedelta of it)
     scheduler.every(tick_seconds).seconds.do(tick)  # type: ignore[arg-type]
-    # a stat() every few seconds, a redraw only when the cache changed
-    scheduler.every(min(tick_seconds, FOLLOW_EVERY_S)).seconds.do(app.follow_cache)  # type: ignore[arg-type]
+    # The cache followed within 5 s: woken by inotify where there is one (no polling), else a stat() every 3 s.
+    watch = session.watch_cache(app)
+    if watch is None:
+        scheduler.every(min(tick_seconds, FOLLOW_EVERY_S)).seconds.do(app.follow_cache)  # type: ignore[arg-type]
     while not app.stopping.is_set():
         idle = scheduler.idle_seconds
-        if app.stopping.wait(timeout=max(0.05, idle if idle is not None else tick_seconds)):
+        timeout = max(0.05, idle if idle is not None else tick_seconds)
+        if watch is not None:
+            if watch.changed.wait(timeout):
+                watch.changed.clear()
+                if not app.stopping.is_set():
+                    session.follow(app, watch)
+        elif app.stopping.wait(timeout=timeout):
+            return
+        if app.stopping.is_set():
             return
         try:
             scheduler.run_pending()

@@ -115,6 +115,10 @@ _keep: list[Any] = []
 def _after_new_host(app: TrayApp, env: Mapping[str, str]) -> None:
     if not app.stopping.wait(PANEL_LOOK_AFTER_S):
         retheme(app, env)
+    # A host that is still reading the item's properties can miss a NewIcon sent meanwhile (seen once with
+    # waybar): the picture once more when it has settled. Once per host start, so no cost worth counting.
+    if not app.stopping.wait(2 * PANEL_LOOK_AFTER_S):
+        app.repaint()
 
 
 def _watch_xembed_managers(app: TrayApp, env: Mapping[str, str]) -> None:
@@ -171,3 +175,35 @@ def retheme(app: TrayApp, env: Mapping[str, str]) -> None:
         log.info("panel theme: %s", theme)
         app.theme = theme
         app.repaint()
+
+
+def watch_cache(app: TrayApp) -> Any:
+    """An inotify watch on the cache (and the share inbox, when sharing is on), or None: then poll."""
+    from tray.desktop import watch
+
+    found = watch.start(str(app.cache_file), app.stopping)
+    if found is not None:
+        _watch_share(app, found)
+    return found
+
+
+def follow(app: TrayApp, found: Any) -> None:
+    """A watched file changed: what the few-second stat() would have done, now; then keep the share watched."""
+    try:
+        app.follow_cache()
+        _watch_share(app, found)
+    except Exception:  # a bug here must not end the tray
+        log.exception("following the cache failed")
+
+
+def _watch_share(app: TrayApp, found: Any) -> None:
+    try:
+        from tray.share.setting import share_dir_of
+
+        folder = share_dir_of(app.env, app.reader.read_state(app.cache_file))
+    except Exception as error:  # no share, or a cache it cannot read yet
+        log.debug("share folder not watched: %s", error)
+        return
+    if folder:
+        found.watch(folder, frozenset({"claude-tray"}))  # the inbox appearing
+        found.watch(os.path.join(folder, "claude-tray"))  # a snapshot landing in it
