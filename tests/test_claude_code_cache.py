@@ -81,6 +81,19 @@ def test_it_counts_only_while_newer_than_the_cache_and_younger_than_an_hour(home
     assert claudecode.fresh_reading(found, FETCHED, FETCHED + timedelta(seconds=5)) is None
 
 
+def test_the_trays_memo_reads_the_file_again_only_once_it_changed(home: Path) -> None:
+    from tray.base.filememo import FileMemo
+
+    memo, env = FileMemo(), {"HOME": str(home)}
+    write_claude_json(home / ".claude.json", FETCHED)
+    first = claudecode.read_cached_usage(env, memo)
+    assert first is not None and claudecode.read_cached_usage(env, memo) is first  # unchanged: not read again
+    assert claudecode.read_cached_usage(env) is not first  # without a memo (status line, status): read afresh
+    write_claude_json(home / ".claude.json", FETCHED + timedelta(minutes=5), seenBy="a newer Claude Code")  # longer
+    again = claudecode.read_cached_usage(env, memo)
+    assert again is not None and again.fetched_at == FETCHED + timedelta(minutes=5)
+
+
 def test_another_accounts_figures_and_a_broken_file_are_no_reading(home: Path) -> None:
     write_claude_json(home / ".claude.json", FETCHED, accountUuid="ffffffff-0000-4000-8000-000000000000")
     assert claudecode.read_cached_usage({"HOME": str(home)}) is None

@@ -237,24 +237,20 @@ def test_a_state_without_history_writes_no_pace(week):
 
 
 def test_a_week_of_history_comes_back_after_oh_my_claude_rewrites_the_file_whole(week, tmp_path):
-    from tray.store import keeper
     from tray.store.reader import CacheReader
 
     path = tmp_path / ".usage_cache"
-    keeper.watch(path)
-    try:
-        cache.update_state(path, lambda current: replace(current, history=week.history), now=END)
-        last = week.history[-1]
-        path.write_text(json.dumps({  # its updater's `cat > file`: code, pro and updated_at, nothing else
-            "code": {"tokens": 1}, "updated_at": "2026-12-01T18:01:00Z",
-            "pro": {"five_hour_pct": int(last.five_hour), "five_hour_resets_at": "", "seven_day_pct":
-                    int(last.seven_day), "seven_day_resets_at": ""}}))
-        assert CacheReader().keep(path, END + timedelta(minutes=1))
-        history = cache.read_state(path).history
-        assert history[:len(week.history)] == week.history and len(history) - len(week.history) <= 1
-        assert json.loads(path.read_text())["code"] == {"tokens": 1}
-    finally:
-        keeper.forget(path)
+    reader = CacheReader()  # the running tray's: it remembers the section it wrote
+    reader.write(path, lambda current: replace(current, history=week.history), now=END)
+    last = week.history[-1]
+    path.write_text(json.dumps({  # its updater's `cat > file`: code, pro and updated_at, nothing else
+        "code": {"tokens": 1}, "updated_at": "2026-12-01T18:01:00Z",
+        "pro": {"five_hour_pct": int(last.five_hour), "five_hour_resets_at": "", "seven_day_pct":
+                int(last.seven_day), "seven_day_resets_at": ""}}))
+    assert reader.keep(path, END + timedelta(minutes=1))
+    history = cache.read_state(path).history
+    assert history[:len(week.history)] == week.history and len(history) - len(week.history) <= 1
+    assert json.loads(path.read_text())["code"] == {"tokens": 1}
 
 
 def test_without_a_display_the_window_view_opens_the_chart_in_the_image_viewer(week, tmp_path):

@@ -22,7 +22,7 @@ from tests.omc_standin import OhMyClaude
 from tests.test_app import StandInIcon
 from tray.desktop.app import TrayApp
 from tray.model.state import state_from_cache
-from tray.store import cache, keeper
+from tray.store import cache
 
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)  # before the wall clock: a simulated morning
 TOKEN = "sk-ant-oat01-OMCSTANDINAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-testonly"
@@ -85,7 +85,6 @@ def world(home: Path, httpserver: HTTPServer):
     fails = {"now": False}
     omc = OhMyClaude(path, clock, lambda: None if fails["now"] else body(85.0, 30.0, clock.now))
     yield app, icon, clock, endpoint, omc, path, fails
-    keeper.forget(path)
 
 
 def tick(app: TrayApp) -> None:
@@ -279,3 +278,26 @@ def test_refresh_now_inside_a_retry_after_sends_nothing_and_says_until_when(worl
         clock.advance(60)
         tick(app)
     assert len(endpoint.log) == 1
+
+
+def test_a_section_comes_back_only_through_the_tray_that_remembers_it(tmp_path: Path) -> None:
+    """The memory of our section is the tray's own (its reader's), not the process's: a second tray object, or a
+    short-lived command run in the same process, writes after a rewrite without bringing back what it never saw."""
+    from tray.base.values import replace
+    from tray.store.reader import CacheReader
+
+    path = tmp_path / ".usage_cache"
+    tray, other = CacheReader(), CacheReader()
+    tray.write(path, lambda state: replace(state, plan="max"), now=T0)
+    rewrite = json.dumps({"code": {"tokens": 1}, "pro": None, "updated_at": "2026-06-01T09:00:30Z"})
+
+    path.write_text(rewrite)  # oh-my-claude's `cat > file`: our section is gone
+    other.write(path, lambda state: state, now=T0)
+    assert cache.read_state(path).plan is None
+    path.write_text(rewrite)
+    cache.update_state(path, lambda state: state, now=T0)
+    assert cache.read_state(path).plan is None
+    path.write_text(rewrite)
+    tray.write(path, lambda state: state, now=T0)
+    assert cache.read_state(path).plan == "max"
+    assert json.loads(path.read_text())["code"] == {"tokens": 1}

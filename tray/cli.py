@@ -295,6 +295,7 @@ def _cmd_status(args: argparse.Namespace, env: dict[str, str]) -> int:
 
 
 def _cmd_refresh(args: argparse.Namespace, env: dict[str, str]) -> int:
+    from tray.base.filememo import FileMemo
     from tray.errors import ExitCode
     from tray.fetching.fetch import run_fetch
     from tray.fetching.gate import clamp_interval
@@ -309,7 +310,7 @@ def _cmd_refresh(args: argparse.Namespace, env: dict[str, str]) -> int:
     interval = env_seconds(env, "CLAUDE_TRAY_INTERVAL") or settings_of(cache.read_state(cache_path(env))).interval
     outcome = run_fetch(
         cache_path(env), now, env=env, manual=True, force=args.force, exchanges=exchanges if args.debug else None,
-        base_interval=clamp_interval(interval),
+        base_interval=clamp_interval(interval), memo=FileMemo(),  # Claude Code's file read once for the cycle
     )
     if args.debug:
         print_exchanges(exchanges, sys.stdout)

@@ -22,7 +22,6 @@ from tests.omc_standin import OhMyClaude
 from tests.reliability.conftest import RECORDED, cache_of, tray_env
 from tests.test_app import StandInIcon
 from tray.desktop.app import TrayApp
-from tray.store import keeper
 
 DAY = datetime(2026, 6, 1, 6, 0, tzinfo=timezone.utc)  # a day before the wall clock: mtimes tell them apart
 # The recorded run lives the whole day; CI stops at 23:00, after every phase (the quiet night is the tray alone,
@@ -103,27 +102,24 @@ def test_a_day_beside_oh_my_claude(home_factory, httpserver: HTTPServer, figures
     screens: list[tuple[datetime, str, tuple[str, ...]]] = []
     code_updates: list[datetime] = []
     step = timedelta(seconds=10)
-    try:
-        while account.now < DAY + SPAN:
-            now = account.now
-            if now == at(15):
-                token["now"] = SECOND
-                creds.write_text(credentials(SECOND))
-            if claude_code_running(now) and now.second % 20 == 0:
-                before = len(omc.updates)
-                omc.status_line()
-                if len(omc.updates) > before:
-                    code_updates.append(now)
-            if now.second == 30:
-                sent = len(icon.notes)
-                app.redraw()
-                app.fetch(manual=False)
-                notes += [(now, message, title) for message, title in icon.notes[sent:]]
-                screens.append((now, app.view.status_line, app.view.lines))
-                _simulated_mtime(path, now)
-            account.now = now + step
-    finally:
-        keeper.forget(path)
+    while account.now < DAY + SPAN:
+        now = account.now
+        if now == at(15):
+            token["now"] = SECOND
+            creds.write_text(credentials(SECOND))
+        if claude_code_running(now) and now.second % 20 == 0:
+            before = len(omc.updates)
+            omc.status_line()
+            if len(omc.updates) > before:
+                code_updates.append(now)
+        if now.second == 30:
+            sent = len(icon.notes)
+            app.redraw()
+            app.fetch(manual=False)
+            notes += [(now, message, title) for message, title in icon.notes[sent:]]
+            screens.append((now, app.view.status_line, app.view.lines))
+            _simulated_mtime(path, now)
+        account.now = now + step
 
     ours = [r for r in account.log if r["who"] == "tray"]
     inside_retry_after = 0

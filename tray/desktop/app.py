@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 
+from tray.base.filememo import FileMemo
 from tray.base.values import replace
 from tray.errors import TrayError
 from tray.show.look import RingSpec
 from tray.show.view import MenuView, build_view
-from tray.store import cache, keeper
 from tray.store.reader import CacheReader
 from tray.store.settings import DEFAULTS, Settings
 
@@ -101,7 +101,6 @@ class TrayApp:
         self.icon: Any = None
         self._cache_mark: tuple[int, ...] | None = ()  # the cache file's (mtime, size, inode); () unseen
         self._share_mark: tuple[int, ...] | None = ()  # the share folder's, when sharing is on (SPEC §10)
-        keeper.watch(cache_file)  # our section is remembered through foreign rewrites (SPEC §3)
         self._announce_lock = threading.Lock()
         self._announced: set[tuple[str, int]] = set()  # (period key, threshold) this process has shown
         self.notifier: Any = None  # a DbusNotifier on Linux; None: pystray's own notify
@@ -112,7 +111,10 @@ class TrayApp:
         self._busy = False  # the worker is running a fetch
         self._write_lock = threading.Lock()  # held by cache writes only (quit waits for one in flight), never a request
         self.credentials_problem: str | None = None  # as the worker last read them (the tick never reads them)
-        self.reader = CacheReader()  # the cache's last parse, for the tick and the worker (tray/store/reader.py)
+        # The cache's last parse and our section through foreign rewrites (SPEC §3), for the tick and the worker
+        # (tray/store/reader.py); Claude Code's file read again only when it changed (tray/base/filememo.py).
+        self.reader = CacheReader()
+        self.files = FileMemo()
         self.ui_lock = threading.Lock()  # xorg updates the X connection from the calling thread: one at a time
         self.stopping = threading.Event()
         self.autostart_enabled = False
@@ -163,7 +165,7 @@ class TrayApp:
 
         now = self.clock()
         state = self.reader.read_state(self.cache_file)
-        found = share.share_of(self.env, state)
+        found = share.share_of(self.env, state, self.files)
         notes = share.notes(share.scan(found, now), now) if found is not None else []
         return debug_text(state, now, credentials_problem=self.credentials_problem, share_notes=notes)
 
@@ -354,7 +356,8 @@ class TrayApp:
         now = self.clock()
         try:
             outcome = run_fetch(self.cache_file, now, env=self.env, manual=manual,
-                                base_interval=self.interval(), read=self.reader.read_state, write=self._locked_write)
+                                base_interval=self.interval(), read=self.reader.read_state, write=self._locked_write,
+                                memo=self.files)
         except TrayError as error:
             log.warning("fetch failed: %s", error)
             if manual:
@@ -392,9 +395,10 @@ class TrayApp:
             log.warning("cache not written: %s", error)
 
     def _locked_write(self, path: Path | str, change: Callable[[Any], Any], *, now: datetime) -> Any:
-        """`cache.update_state`, marked in flight: quitting waits for it (never for a request)."""
+        """`cache.update_state` through the reader (our section put back first), marked in flight: quitting waits
+        for it (never for a request)."""
         with self._write_lock:
-            return cache.update_state(path, change, now=now)
+            return self.reader.write(path, change, now=now)
 
     # --- menu actions ---------------------------------------------------------------------
     def on_refresh(self) -> None:

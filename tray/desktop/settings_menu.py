@@ -44,7 +44,7 @@ def follow(app: TrayApp, state: CachedState, now: datetime) -> stored.Settings:
     elif app.stored_settings:  # dropped by a foreign rewrite: ours again from memory
         try:
             with app._write_lock:
-                if stored.put_back(app.cache_file, app.stored_settings, now=now):
+                if stored.put_back(app.cache_file, app.stored_settings, now=now, update=app.reader.write):
                     log.info("settings put back after the cache was rewritten by another program")
         except TrayError as error:
             log.warning("settings not put back: %s", error)
@@ -125,7 +125,8 @@ def choose(app: TrayApp, key: str, value: str, *, now: Callable[[], datetime] | 
     models = stored.model_names(app.last_state)
     try:
         with app._write_lock:
-            stored.change_settings(app.cache_file, lambda s: s.with_text(key, value, models=models), now=when)
+            stored.change_settings(app.cache_file, lambda s: s.with_text(key, value, models=models), now=when,
+                                   update=app.reader.write)  # our section put back first, as every write of ours
     except TrayError as error:
         log.warning("setting %s not changed: %s", key, error)
         app.notify(str(error), "Claude usage settings")

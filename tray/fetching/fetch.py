@@ -23,6 +23,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path  # never at run time: the tray's worker runs this module (pathlib: ~0.8 MB of RSS)
 
+    from tray.base.filememo import FileMemo
+
 BODY_EXCERPT_CHARS = 400
 # A clock before this is wrong (the product did not exist), and the gate cannot keep its times (the cache
 # reads no moment before 1970): automatic cycles would each fetch. They wait for the clock instead (SPEC §8).
@@ -60,23 +62,25 @@ def run_fetch(
     verify: bool | str = True,
     read: Callable[[Path | str], CachedState] = cache.read_state,
     write: Callable[..., CachedState] = cache.update_state,
+    memo: FileMemo | None = None,
 ) -> FetchOutcome:
     """Fetch if the shared gate allows it (or the user asked), record the result in the cache.
 
     The cache is read through `read` (the tray's remembering reader) and every write goes through `write`
     (`cache.update_state`'s signature): the tray passes one that marks its writes in flight, so that quitting
-    never cuts one in half, while the request itself holds nothing another thread could wait on."""
+    never cuts one in half, while the request itself holds nothing another thread could wait on. Claude Code's
+    file is read through `memo` (the caller's: read again only when it changed)."""
     from tray.sources.credentials import usable_credentials
 
     rng = rng or random.Random()
     state = read(cache_file)
     # Other machines of this account (SPEC §10): their newer reading counts as ours, their server wait holds us.
-    state, _share = share.take_in(cache_file, env, state, now, write=write)
+    state, _share = share.take_in(cache_file, env, state, now, write=write, memo=memo)
     # Claude Code's own cached figures (SPEC §2): a reading that cost no request, when newer than ours.
     held_at = state.fetched_at
-    state = take_in_claude_code(cache_file, env, state, now, write=write)
+    state = take_in_claude_code(cache_file, env, state, now, write=write, memo=memo)
     if state.fetched_at != held_at and state.via_host is None:
-        _publish(env, state, now)  # figures that cost nothing here cost nothing on the other machines either
+        _publish(env, state, now, memo)  # figures that cost nothing here cost nothing on the other machines either
     try:
         creds = usable_credentials(env, now=now)
     except CredentialsError as problem:
@@ -151,7 +155,7 @@ def run_fetch(
             )
 
         saved = write(cache_file, record_failure, now=now)
-        _publish(env, saved, now)
+        _publish(env, saved, now, memo)
         return FetchOutcome(True, saved, error.message, raised)
 
     def record_success(current: CachedState) -> CachedState:
@@ -168,13 +172,13 @@ def run_fetch(
         )
 
     saved = write(cache_file, record_success, now=now)
-    _publish(env, saved, now)
+    _publish(env, saved, now, memo)
     return FetchOutcome(True, saved, "Fetched fresh usage from Anthropic.")
 
 
-def _publish(env: Mapping[str, str], state: CachedState, now: datetime) -> None:
+def _publish(env: Mapping[str, str], state: CachedState, now: datetime, memo: FileMemo | None) -> None:
     """This machine's snapshot for the others; a share that cannot be written never fails the fetch."""
-    problem = share.publish(env, state, now)
+    problem = share.publish(env, state, now, memo)
     if problem:
         import logging
 
@@ -183,13 +187,13 @@ def _publish(env: Mapping[str, str], state: CachedState, now: datetime) -> None:
 
 def take_in_claude_code(
     cache_file: Path | str, env: Mapping[str, str], state: CachedState, now: datetime, *,
-    write: Callable[..., CachedState] = cache.update_state,
+    write: Callable[..., CachedState] = cache.update_state, memo: FileMemo | None = None,
 ) -> CachedState:
     """Record Claude Code's cached figures (`~/.claude.json`) as our reading while they are newer than the one
     held and younger than an hour; they carry no extra usage, which is kept from the endpoint's last answer."""
     from tray.sources import claudecode
 
-    found = claudecode.fresh_reading(claudecode.read_cached_usage(env), state.fetched_at, now)
+    found = claudecode.fresh_reading(claudecode.read_cached_usage(env, memo), state.fetched_at, now)
     if found is None:
         return state
 

@@ -9,7 +9,6 @@ for the tray to fail (`doctor` says what is wrong).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
@@ -26,6 +25,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tray.base.filememo import FileMemo
+
 
 @record
 class Share:
@@ -34,11 +35,13 @@ class Share:
     account: str | None  # this machine's account fingerprint (tray.sources.account)
 
 
-def share_of(env: Mapping[str, str], state: CachedState | None) -> Share | None:
+def share_of(env: Mapping[str, str], state: CachedState | None, memo: FileMemo | None = None) -> Share | None:
+    """The share when sharing is on. `memo`: the running tray's (or one command's), so that Claude Code's file is
+    read for the account again only when it changed."""
     folder = share_dir_of(env, state)
     if folder is None:
         return None
-    return Share(folder=folder, host=host_name(env), account=_account(env))
+    return Share(folder=folder, host=host_name(env), account=_account(env, memo))
 
 
 def scan(share: Share, now: datetime) -> Scan:
@@ -47,12 +50,12 @@ def scan(share: Share, now: datetime) -> Scan:
 
 def take_in(
     cache_file: Path | str, env: Mapping[str, str], state: CachedState, now: datetime,
-    *, write: Callable[..., CachedState] | None = None,
+    *, write: Callable[..., CachedState] | None = None, memo: FileMemo | None = None,
 ) -> tuple[CachedState, Scan | None]:
     """The other machines' newer reading and longer server wait, written into the cache when they add something
     (under the cache's lock, re-read first; through `write`, `cache.update_state`'s signature, when given).
     Returns the state as it now stands, and what the share held."""
-    share = share_of(env, state)
+    share = share_of(env, state, memo)
     if share is None:
         return state, None
     found = scan(share, now)
@@ -77,10 +80,10 @@ def shown(env: Mapping[str, str], state: CachedState, now: datetime) -> CachedSt
     return merge_in(state, scan(share, now).usable, now, history=bool(state.history))
 
 
-def publish(env: Mapping[str, str], state: CachedState, now: datetime) -> str | None:
+def publish(env: Mapping[str, str], state: CachedState, now: datetime, memo: FileMemo | None = None) -> str | None:
     """Write this machine's snapshot when sharing is on and there is something to tell. Returns the problem in
     one sentence when the share cannot be written (the caller logs it), else None."""
-    share = share_of(env, state)
+    share = share_of(env, state, memo)
     if share is None:
         return None
     snapshot = snapshot_of(state, host=share.host, account=share.account, now=now)
@@ -116,26 +119,13 @@ def notes(found: Scan | None, now: datetime) -> list[str]:
     return out
 
 
-# path -> ((mtime_ns, size), fingerprint): Claude Code's file is read again only when it changed
-_accounts: dict[str, tuple[tuple[int, int], str | None]] = {}
-
-
-def _account(env: Mapping[str, str]) -> str | None:
+def _account(env: Mapping[str, str], memo: FileMemo | None) -> str | None:
     from tray.sources.account import account_fingerprint
     from tray.sources.claudecode import claude_json_path
 
     path = claude_json_path(env)
     if path is None:
         return None
-    try:
-        st = os.stat(path)
-        signature = (st.st_mtime_ns, st.st_size)
-    except (OSError, ValueError):
-        return None
-    known = _accounts.get(path)
-    if known is not None and known[0] == signature:
-        return known[1]
-    fingerprint = account_fingerprint(env)
-    _accounts.clear()
-    _accounts[path] = (signature, fingerprint)
-    return fingerprint
+    if memo is None:
+        return account_fingerprint(env)
+    return memo.get(path, "account", lambda: account_fingerprint(env))

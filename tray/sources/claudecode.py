@@ -6,7 +6,8 @@ With `CLAUDE_CONFIG_DIR` the file is that folder's `.claude.json`. It is undocum
 read-only and tolerantly, only with its timestamp. It counts as a reading only while it is newer than what the
 cache holds and younger than an hour (`fresh_reading`). This module never writes that file.
 
-The file also holds projects, history and settings (often megabytes): it is read again only when it changed.
+The file also holds projects, history and settings (often megabytes): the running tray reads it again only when
+it changed (through the `FileMemo` it owns, tray.base.filememo).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tray.base.values import record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from tray.base.filememo import FileMemo
     from tray.model.usage import Usage
 
 MAX_BYTES = 64 * 1024 * 1024  # a .claude.json with years of projects is tens of MB; beyond, not read
@@ -44,25 +46,15 @@ def claude_json_path(env: Mapping[str, str]) -> str | None:
     return os.path.join(home, ".claude.json") if home else None
 
 
-def read_cached_usage(env: Mapping[str, str]) -> LocalReading | None:
+def read_cached_usage(env: Mapping[str, str], memo: FileMemo | None = None) -> LocalReading | None:
     """Claude Code's cached figures, or None when they are absent, unreadable or not for the signed-in account.
-    Never raises."""
+    `memo`: the running tray's, so that an unchanged file is not read again. Never raises."""
     path = claude_json_path(env)
     if path is None:
         return None
-    try:
-        st = os.stat(path)
-    except (OSError, ValueError):
-        return None
-    signature = (path, st.st_ino, st.st_size, st.st_mtime_ns)
-    if _last[0] is not None and _last[0][0] == signature:
-        return _last[0][1]
-    reading = _read(path)
-    _last[0] = (signature, reading)
-    return reading
-
-
-_last: list[tuple[tuple[object, ...], LocalReading | None] | None] = [None]
+    if memo is None:
+        return _read(path)
+    return memo.get(path, "cached usage", lambda: _read(path))
 
 
 def fresh_reading(reading: LocalReading | None, held_at: datetime | None, now: datetime) -> LocalReading | None:

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from typing import Any, Callable
 
     from tray.model.state import CachedState, Reading
+    from tray.store.keeper import Sections
     from tray.store.rawjson import Member
 
 OUR_KEYS = frozenset({"tray", "pro", "updated_at"})
@@ -90,15 +91,17 @@ def _cut_short(error: BaseException) -> bool:
             or any(word.startswith(rest) for word in ("true", "false", "null")))
 
 
-def read_state(path: Path | str, *, known: dict[tuple[Any, ...], Reading] | None = None) -> CachedState:
+def read_state(
+    path: Path | str, *, known: dict[tuple[Any, ...], Reading] | None = None, kept: Sections | None = None,
+) -> CachedState:
     """The cache as values, parsed afresh. `known`: readings parsed before, by their stored form, reused and
-    then updated to this history's (the running tray's memo: tray.store.reader)."""
+    then updated to this history's; `kept`: the section memory the file's section is shown to (both the
+    running tray's, held by its reader: tray.store.reader)."""
     from tray.model.state import state_from_cache
 
     raw = read_cache(path)
-    from tray.store import keeper
-
-    keeper.seen(path, raw)  # the running tray remembers its section through foreign rewrites
+    if kept is not None:
+        kept.seen(path, raw)  # the running tray remembers its section through foreign rewrites
     return state_from_cache(raw, known=known)
 
 
@@ -152,12 +155,14 @@ def update_cache(
     mutate: Callable[[dict[str, Any]], Mapping[str, object]],
     *,
     lock_timeout: float | None = None,
+    kept: Sections | None = None,
 ) -> dict[str, Any]:
     """Under the lock, re-read the cache, apply `mutate`'s top-level keys, replace the file atomically.
 
     `mutate` gets a private copy of the current content and returns the keys to set; only `tray`, `pro`
     and `updated_at` are allowed (anything else is a programming error: ValueError, nothing written).
-    Every other key is written back exactly as re-read. Returns the dict written.
+    Every other key is written back exactly as re-read. Returns the dict written. `kept`: the running tray's
+    memory of its section (tray.store.keeper.Sections), put back first when a foreign rewrite dropped it.
     Raises CacheError (one sentence; the old file intact, no temp file left) when it cannot write.
     """
     from tray.store.lock import DEFAULT_TIMEOUT_S, FileLock
@@ -173,7 +178,8 @@ def update_cache(
         current = decode(found)
         from tray.store import keeper
 
-        current = keeper.put_back(path, current)  # after oh-my-claude dropped our section: the tray's memory
+        if kept is not None:
+            current = kept.put_back(path, current)  # after oh-my-claude dropped our section: the tray's memory
         import copy
 
         # Other tools' values are not copied (nor ever re-encoded): they go back as they were written.
@@ -195,7 +201,8 @@ def update_cache(
         stamp = keeper.stamp_to_keep(path, current, changes)  # oh-my-claude's mtime rule, not starved
         _write_atomically(path, data)
         keeper.keep_stamp(path, stamp)
-        keeper.wrote(path, merged)
+        if kept is not None:
+            kept.seen(path, merged)
         return merged
 
 
@@ -226,6 +233,7 @@ def update_state(
     *,
     now: datetime,
     lock_timeout: float | None = None,
+    kept: Sections | None = None,
 ) -> CachedState:
     """`update_cache` in terms of values: the current state -> `change` -> our keys. Returns the state as
     a reader will now see it."""
@@ -234,7 +242,7 @@ def update_state(
     def mutate(current: dict[str, Any]) -> Mapping[str, object]:
         return shared_keys(with_paces(change(state_from_cache(current))), now)
 
-    return state_from_cache(update_cache(path, mutate, lock_timeout=lock_timeout))
+    return state_from_cache(update_cache(path, mutate, lock_timeout=lock_timeout, kept=kept))
 
 
 def with_paces(state: CachedState) -> CachedState:

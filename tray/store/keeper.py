@@ -2,9 +2,9 @@
 
 oh-my-claude's updater writes the cache with `cat > file` (no lock, no temp file) and keeps only `code`, `pro`
 and `updated_at`: our `tray` key — gate, notifications sent, history, paces, settings, plan, per-model windows
-— is gone after each of its runs. A running tray remembers the last section it saw or wrote (`watch`), puts it
-back under the lock before any write of its own (`put_back`, called by `tray.store.cache.update_cache`) and at
-its next tick (`CacheReader.keep`, tray/store/reader.py), and takes oh-my-claude's fresh `pro` in as a reading
+— is gone after each of its runs. A running tray remembers the last section it saw or wrote (`Sections`, its
+reader's), puts it back under the lock before any write of its own (`put_back`, in `tray.store.cache.update_cache`)
+and at its next tick (`CacheReader.keep`, tray/store/reader.py), and takes oh-my-claude's fresh `pro` in as a reading
 (its `pro: null` as a request it made), so the machine still asks the endpoint once per interval.
 
 oh-my-claude runs its updater only while the file looks at least 60 s old. With it present (the file holds
@@ -24,47 +24,37 @@ if TYPE_CHECKING:
 
     from tray.model.state import CachedState
 
-# cache path -> the last `tray` section this process saw in the file or wrote (None: none yet); only the paths
-# a running tray watches. Short-lived commands (status line, `refresh`) remember nothing.
-_sections: dict[str, dict[str, Any] | None] = {}
 
+class Sections:
+    """The running tray's memory of its section, per cache file: the last `tray` section it saw in the file or
+    wrote (`seen`), put back before any write of its own (`put_back`). Owned by the tray's reader
+    (tray.store.reader.CacheReader, `sections`) and passed down to each write (`cache.update_cache(kept=…)`);
+    short-lived commands (status line, `refresh`) have none and remember nothing."""
 
-def watch(path: object) -> None:
-    """Remember our section of `path` from now on (the running tray)."""
-    _sections.setdefault(os.fspath(path), None)  # type: ignore[call-overload]
+    __slots__ = ("_sections",)
 
+    def __init__(self) -> None:
+        self._sections: dict[str, dict[str, Any]] = {}  # cache path -> its last section seen or written
 
-def forget(path: object) -> None:
-    _sections.pop(os.fspath(path), None)  # type: ignore[call-overload]
-
-
-def seen(path: object, raw: Mapping[str, Any]) -> None:
-    """The file as read: its section, when it has one, is the newest we know."""
-    key = os.fspath(path)  # type: ignore[call-overload]
-    if key in _sections:
+    def seen(self, path: str | os.PathLike[str], raw: Mapping[str, Any]) -> None:
+        """The file as read (or written): its section, when it has one, is the newest we know."""
         section = raw.get("tray") if isinstance(raw, dict) else None
         if isinstance(section, dict):
-            _sections[key] = section
+            self._sections[os.fspath(path)] = section
 
+    def remembers(self, path: str) -> bool:
+        """Whether a section of `path` is remembered (to put back after a foreign rewrite)."""
+        return path in self._sections
 
-def remembers(path: str) -> bool:
-    """Whether a section of `path` is remembered (to put back after a foreign rewrite)."""
-    return _sections.get(path) is not None
+    def put_back(self, path: str, current: dict[str, Any]) -> dict[str, Any]:
+        """`current` (the file as re-read under the lock) with our remembered section when a foreign rewrite
+        dropped it; unchanged otherwise (nothing remembered, our section there, or no file at all)."""
+        section = self._sections.get(path)
+        if section is None or not current or "tray" in current:
+            return current
+        import copy
 
-
-def put_back(path: str, current: dict[str, Any]) -> dict[str, Any]:
-    """`current` (the file as re-read under the lock) with our remembered section when a foreign rewrite
-    dropped it; unchanged otherwise (not watched, nothing remembered, our section there, or no file at all)."""
-    section = _sections.get(path)
-    if section is None or not current or "tray" in current:
-        return current
-    import copy
-
-    return {**current, "tray": copy.deepcopy(section)}
-
-
-def wrote(path: str, merged: Mapping[str, Any]) -> None:
-    seen(path, merged)
+        return {**current, "tray": copy.deepcopy(section)}
 
 
 def stamp_to_keep(path: str, current: Mapping[str, Any], changes: Mapping[str, Any]) -> tuple[int, int] | None:

@@ -172,23 +172,31 @@ def stored_form(settings: Settings, previous: Mapping[str, str] | None = None) -
     return {**kept, **settings.to_stored()}
 
 
-def change_settings(cache_file: Any, change: Callable[[Settings], Settings], *, now: Any) -> Settings:
+def change_settings(cache_file: Any, change: Callable[[Settings], Settings], *, now: Any,
+                    update: Callable[..., CachedState] | None = None) -> Settings:
     """Apply `change` to the settings in the cache under its lock (re-read first) and write them; returns the
-    settings now stored. `change` may raise UsageError: nothing is written then."""
-    from tray.store import cache
+    settings now stored. `change` may raise UsageError: nothing is written then. `update`: the writer
+    (`cache.update_state`'s signature; the running tray's `CacheReader.write`, which keeps its section)."""
 
     def write(current: CachedState) -> CachedState:
         new = change(settings_of(current))
         return replace(current, settings=stored_form(new, current.settings))
 
-    return settings_of(cache.update_state(cache_file, write, now=now))
+    return settings_of(_writer(update)(cache_file, write, now=now))
 
 
-def put_back(cache_file: Any, stored: Mapping[str, str], *, now: Any) -> bool:
-    """After a foreign rewrite dropped `tray.settings`: write back what the tray last saw, unless another
-    writer of ours stored settings meanwhile. True when written."""
+def _writer(update: Callable[..., CachedState] | None) -> Callable[..., CachedState]:
+    if update is not None:
+        return update
     from tray.store import cache
 
+    return cache.update_state
+
+
+def put_back(cache_file: Any, stored: Mapping[str, str], *, now: Any,
+             update: Callable[..., CachedState] | None = None) -> bool:
+    """After a foreign rewrite dropped `tray.settings`: write back what the tray last saw, unless another
+    writer of ours stored settings meanwhile. True when written (through `update`, as `change_settings`)."""
     wrote = [False]
 
     def write(current: CachedState) -> CachedState:
@@ -197,7 +205,7 @@ def put_back(cache_file: Any, stored: Mapping[str, str], *, now: Any) -> bool:
         wrote[0] = True
         return replace(current, settings=dict(stored))
 
-    cache.update_state(cache_file, write, now=now)
+    _writer(update)(cache_file, write, now=now)
     return wrote[0]
 
 
