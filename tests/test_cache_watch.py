@@ -68,3 +68,21 @@ def test_the_running_loop_redraws_within_seconds_of_another_writer_with_no_tick_
         assert "93" in app.view.title, app.view.title
     finally:
         app.stopping.set()
+
+
+def test_a_snapshot_landing_in_a_watched_share_inbox_wakes_the_watch(tmp_path: Path) -> None:
+    stopping = threading.Event()
+    (tmp_path / "cache").mkdir()
+    target = tmp_path / "cache" / ".usage_cache"
+    target.write_text("{}")
+    inbox = tmp_path / "share" / "claude-tray"
+    inbox.mkdir(parents=True)
+    found = watch.start(str(target), stopping)
+    assert found is not None
+    try:
+        assert found.watch(str(inbox))
+        (inbox / "other-machine.json.tmp").write_text("{}")
+        os.replace(inbox / "other-machine.json.tmp", inbox / "other-machine.json")  # as Syncthing lands a file
+        assert found.changed.wait(5)
+    finally:
+        stopping.set()
