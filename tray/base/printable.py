@@ -30,6 +30,8 @@ def _escape(found: re.Match[str]) -> str:
 def escape_controls(text: str, keep: str = "") -> str:
     """`text` with every unsafe character (but those in `keep`, e.g. "\\n\\t" for a body shown on its own
     lines) written as its escape."""
+    if text.isascii() and text.isprintable():  # nothing to escape (" " to "~"): no pattern compiled for a name
+        return text
     return _unsafe(keep).sub(_escape, text)
 
 
