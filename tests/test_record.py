@@ -125,3 +125,24 @@ def test_a_class_whose_first_construction_fails_still_constructs_afterwards() ->
     with pytest.raises(TypeError):
         fresh()  # the first call compiles the real __init__, then fails as dataclasses would
     assert repr(fresh(1)) == "Fresh(a=1, b=2)" and fresh(1) == fresh(a=1, b=2)
+
+
+def test_the_first_instances_and_those_after_the_class_compiles_its_init_are_the_same() -> None:
+    """A class's first instances are bound by a generic __init__, later ones by its compiled one: both as
+    dataclasses binds them, arguments passed positionally, by keyword, left to defaults or to factories."""
+    dc, rc = _pair()
+    calls = [(("five_hour", 47.0), {}), (("seven_day",), {"utilization": 21.0, "resets_at": "Thu"}),
+             ((), {"key": "k", "utilization": 1.5, "models": (1,), "token": "secret-testonly"}),
+             (("k", 2.0, None, rec.MISSING), {})]  # a factory's field given MISSING: the factory still runs
+    bad = [((), {}), (("k",), {}), (("k", 1.0), {"colour": "red"}), (("k", 1.0), {"key": "again"}),
+           (("k", 1.0, None, (), {}, "", 9), {})]
+    for _ in range(rec.GENERIC_CALLS // len(calls) + 2):  # through the generic binding and past it
+        for args, kwargs in calls:
+            made = rc(*args, **kwargs)
+            expected = dc(*args[:3]) if rec.MISSING in args else dc(*args, **kwargs)
+            assert [getattr(made, f.name) for f in dataclasses.fields(dc)] == [
+                getattr(expected, f.name) for f in dataclasses.fields(dc)]
+        for args, kwargs in bad:
+            with pytest.raises(TypeError):
+                rc(*args, **kwargs)
+    assert "<locals>.__init__" not in rc.__init__.__qualname__  # compiled by now
