@@ -136,7 +136,11 @@ def _panel_colour(conn: Any, X: Any, Xatom: Any) -> tuple[int, int, int] | None:
     root = conn.screen().root
     candidates = []
     # Our own icon, docked: the panel it sits in is exactly the one to match (trayer sets no dock type).
+    # Only thin viewable windows along a screen edge are searched: panels, not every application's tree.
+    screen = conn.screen()
     for top in root.query_tree().children:
+        if not _panel_shaped(top, screen.width_in_pixels, screen.height_in_pixels, X):
+            continue
         for child, _depth in _descendants(top):
             try:
                 names = child.get_wm_class() or ()
@@ -173,6 +177,18 @@ def _panel_colour(conn: Any, X: Any, Xatom: Any) -> tuple[int, int, int] | None:
 
 
 ICON_CLASS = "claude-tray"
+PANEL_MAX_THICKNESS = 160
+
+
+def _panel_shaped(win: Any, width: int, height: int, X: Any) -> bool:
+    try:
+        if win.get_attributes().map_state != X.IsViewable:
+            return False
+        geom = win.get_geometry()
+    except Exception:  # destroyed while we looked
+        return False
+    at_edge = geom.x <= 0 or geom.y <= 0 or geom.x + geom.width >= width or geom.y + geom.height >= height
+    return at_edge and min(geom.width, geom.height) <= PANEL_MAX_THICKNESS
 
 
 def _descendants(win: Any, depth: int = 0) -> list[tuple[Any, int]]:
