@@ -52,7 +52,7 @@ def run(env: Mapping[str, str], *, interval: float | None, quiet_hours: str | No
         quiet_known_gdk_assertion()  # libayatana's XEmbed fallback trips one harmless GTK assertion
     app = TrayApp(
         env=env, cache_file=cache_file, base_interval=base_interval, clock=make_clock(env),
-        label=label or _label(env), quiet_hours=quiet, theme=detect_theme(env),
+        label=label or _label(env), quiet_hours=quiet, theme=detect_theme(env, look=False),
         opaque=pystray.Icon.__module__.endswith("_xorg"),
     )
     # A flag (or the environment) fixes the interval for this run; otherwise the `interval` setting rules.

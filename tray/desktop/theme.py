@@ -18,8 +18,12 @@ if TYPE_CHECKING:
 THEMES = ("dark", "light")
 
 
-def detect_theme(env: Mapping[str, str], platform: str = sys.platform, *, setting: str | None = None) -> str:
-    """`CLAUDE_TRAY_THEME`, then the `theme` setting (SPEC §9, "auto" detects), then the system's answer."""
+def detect_theme(env: Mapping[str, str], platform: str = sys.platform, *, setting: str | None = None,
+                 look: bool = True) -> str:
+    """`CLAUDE_TRAY_THEME`, then the `theme` setting (SPEC §9, "auto" detects), then the system's answer.
+
+    `look=False`: not the panel's pixels (start-up: python-xlib costs ~37 ms to import and the icon is not
+    docked yet; the tray looks a second after it shows, tray/desktop/session.py)."""
     forced = env.get("CLAUDE_TRAY_THEME", "").strip().lower()
     if forced in THEMES:
         return forced
@@ -30,7 +34,7 @@ def detect_theme(env: Mapping[str, str], platform: str = sys.platform, *, settin
             return _macos()
         if platform == "win32":
             return _windows()
-        return _linux(env)
+        return _linux(env, look)
     except (OSError, subprocess.SubprocessError, ValueError):
         return "dark"
 
@@ -53,7 +57,7 @@ def _windows() -> str:
     return "light" if light else "dark"
 
 
-def _linux(env: Mapping[str, str]) -> str:
+def _linux(env: Mapping[str, str], look: bool = True) -> str:
     """The panel itself first (its pixels, on X11), then what the desktop's theme is called.
 
     Measured on XFCE, LXDE and trayer: no GTK_THEME and a `color-scheme` of 'default', yet
@@ -62,7 +66,7 @@ def _linux(env: Mapping[str, str]) -> str:
     gtk_theme = env.get("GTK_THEME", "").lower()
     if gtk_theme:
         return "dark" if "dark" in gtk_theme else "light"
-    panel = panel_colour(env)
+    panel = panel_colour(env) if look else None
     if panel is not None:
         return theme_of_colour(panel)
     desktop = env.get("XDG_CURRENT_DESKTOP", "").lower()
