@@ -147,19 +147,21 @@ def hand_to_clipboard_tool(text: str, env: dict[str, str] | None = None) -> bool
     return False
 
 
+_x_connection: list[Any] = []  # the viewer's one X connection for asking who owns CLIPBOARD
+
+
 def _clipboard_owner() -> int | None:
     """The X window owning CLIPBOARD now (python-xlib), None when it cannot be asked (no X, Wayland)."""
     try:
         from Xlib import X, display
 
-        conn = display.Display()
-    except Exception:
-        return None
-    try:
+        if not _x_connection:
+            _x_connection.append(display.Display())
+        conn = _x_connection[0]
         owner = conn.get_selection_owner(conn.intern_atom("CLIPBOARD"))
         return 0 if owner == X.NONE else int(owner.id)
-    finally:
-        conn.close()
+    except Exception:
+        return None
 
 
 def debug_view_main(title: str, stdin: IO[str], theme: str = "light") -> int:
@@ -237,7 +239,7 @@ def debug_view_main(title: str, stdin: IO[str], theme: str = "light") -> int:
             root.deiconify()
             root.lift()
             root.focus_force()
-        elif state["closed"] and (not still_ours() or time.monotonic() - state["since"] > KEEP_CLIPBOARD_S):
+        elif state["closed"] and (time.monotonic() - state["since"] > KEEP_CLIPBOARD_S or not still_ours()):
             root.destroy()
             return
         root.after(250, tick)
