@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -75,8 +76,19 @@ def tray_env(desk: PanelDesktop, usage: UsageServer, home: Path, backend: str, f
     env = {k: v for k, v in desk.env.items()
            if k not in ("CLAUDE_CONFIG_DIR", "CLAUDE_TRAY_CACHE", "CLAUDE_TRAY_INTERVAL", "CLAUDE_TRAY_THEME")}
     env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), CLAUDE_TRAY_API_URL=usage.url,
-               PYSTRAY_BACKEND=backend, CLAUDE_TRAY_TICK_SECONDS="30")
+               PYSTRAY_BACKEND=backend, CLAUDE_TRAY_TICK_SECONDS="30", PYTHONFAULTHANDLER="1")
     return env
+
+
+def where_it_hangs(desk: PanelDesktop, tray: subprocess.Popen[bytes]) -> str:
+    """What the tray said, with every thread's stack: SIGABRT makes faulthandler (PYTHONFAULTHANDLER) dump them."""
+    if tray.poll() is None:
+        os.kill(tray.pid, signal.SIGABRT)
+        try:
+            tray.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+    return desk.output(tray)
 
 
 def readable_ring(desk: PanelDesktop | WaylandDesktop) -> Box | None:
@@ -119,7 +131,7 @@ def test_on_a_dark_then_a_light_panel_the_ring_reads_answers_clicks_notifies_onc
         try:
             ring = panel.wait_until(lambda: readable_ring(panel), 20, "the ring with its track on the dark panel")
         except TimeoutError:
-            raise AssertionError(f"no readable ring; the tray said:\n{panel.output(tray)}") from None
+            raise AssertionError(f"no readable ring; the tray said:\n{where_it_hangs(panel, tray)}") from None
         finally:
             shoot(panel, f"{name}-dark")
 
