@@ -121,10 +121,15 @@ def _redock_while_unembedded(icon: object, app: TrayApp) -> None:
     if window is None or display is None:
         return
     root = display.screen().root
+    on_loop = getattr(icon, "on_loop", lambda fn: fn())  # the loop's X connection is asked on the loop's thread
+
+    def unembedded() -> bool:
+        return bool(on_loop(lambda: window.query_tree().parent.id == root.id))
+
     for _ in range(REDOCK_TRIES):
         if app.stopping.wait(REDOCK_EVERY_S):  # polling our own window's parent: X sends us no event for it
             return
-        if not app.resend_image(lambda: window.query_tree().parent.id == root.id):
+        if not app.resend_image(unembedded):
             return
         log.info("icon was not embedded by the tray host yet; sent it again")
 

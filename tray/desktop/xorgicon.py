@@ -9,13 +9,22 @@ Here: the window also selects ButtonPress and Enter/Leave; left-click runs the d
 right-click opens the menu as a small window of its own (`menu_opener`); the root window's MANAGER
 message (a new tray host owning `_NET_SYSTEM_TRAY_S0`, XEmbed spec) docks the icon again at once; the
 ring is drawn square, centred, on the panel's own colour; hovering shows the title in a small tooltip.
+
+One thread per X connection: pystray's own cross-thread calls (`visible`, `icon`, `title`, `stop`) send
+their wake-up ClientMessage and flush on the loop's connection from the calling thread while the loop
+waits on it for a reply. Measured under trayer: about one start in ten to twenty, python-xlib 0.33 then
+leaves the loop asleep in `send_and_recv` for good (the icon never docks; under ten updates a second it
+also froze a running tray). Here every call from another thread is queued for the loop and the wake-up
+goes over a second connection of our own, used under a lock: only the loop's thread touches the loop's.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 
 import PIL.Image
+import Xlib.display
 import Xlib.error
 import Xlib.X
 from pystray import _xorg
@@ -28,6 +37,26 @@ if TYPE_CHECKING:
 EVENTS = (Xlib.X.ExposureMask | Xlib.X.StructureNotifyMask | Xlib.X.ButtonPressMask | Xlib.X.EnterWindowMask
           | Xlib.X.LeaveWindowMask)
 TOOLTIP_DELAY_S = 0.5
+LOOP_CALLS = ("_show", "_hide", "_update_icon", "_update_title", "_stop")  # pystray's, run on its loop
+LOOP_CHECK_S = 1.0  # how often a caller waiting on the loop checks that the loop still runs
+
+
+class _Call:
+    """One function to run on the loop's thread, and what came of it."""
+
+    __slots__ = ("done", "error", "fn", "result")
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn, self.done = fn, threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.result = self.fn()
+        except BaseException as error:  # handed to the waiting caller, raised there
+            self.error = error
+        self.done.set()
 
 
 class Icon(_xorg.Icon):
@@ -39,6 +68,12 @@ class Icon(_xorg.Icon):
         super().__init__(*args, **kwargs)
         self._tooltip: Any = None
         self._hover: threading.Timer | None = None
+        self._calls: queue.SimpleQueue[_Call] = queue.SimpleQueue()
+        self._waker: Any = None  # our second X connection: only ever sends the loop its wake-up
+        self._waker_lock = threading.Lock()
+        self._call_atom = self._display.intern_atom("_CLAUDE_TRAY_CALL")
+        for name in LOOP_CALLS:  # instead of pystray's dispatchers (see the module's docstring)
+            setattr(self, name, self._on_loop_of(getattr(type(self), name).__get__(self)))
         self._manager_atom = self._display.intern_atom("MANAGER")
         self._window.change_attributes(event_mask=EVENTS)
         # A new tray host announces itself with a MANAGER client message to the root window's
@@ -48,7 +83,9 @@ class Icon(_xorg.Icon):
         original = self._message_handlers[Xlib.X.ClientMessage]
 
         def on_client_message(event: Any) -> None:
-            if event.client_type == self._manager_atom and event.data[1][1] == self._net_system_tray_sx:
+            if event.client_type == self._call_atom:
+                self._run_calls()
+            elif event.client_type == self._manager_atom and event.data[1][1] == self._net_system_tray_sx:
                 self._redock()
             else:
                 original(event)
@@ -56,6 +93,53 @@ class Icon(_xorg.Icon):
         self._message_handlers[Xlib.X.ClientMessage] = on_client_message
         self._message_handlers[Xlib.X.EnterNotify] = self._on_enter
         self._message_handlers[Xlib.X.LeaveNotify] = self._on_leave
+
+    # --- the loop's thread -----------------------------------------------------------------------
+    def on_loop(self, fn: Callable[[], Any], *, wait: bool = True) -> Any:
+        """`fn()` on the loop's thread (at once when called there), its result or its exception; with
+        `wait=False` only queued. Before the loop runs, the main thread calls it at once (no loop yet)."""
+        loop = getattr(self, "_thread", None)
+        here = threading.current_thread()
+        if loop is here or (loop is None and here is threading.main_thread() and not self._running):
+            return fn()
+        call = _Call(fn)
+        self._calls.put(call)
+        self._wake()
+        if not wait:
+            return None
+        while not call.done.wait(LOOP_CHECK_S):
+            loop = getattr(self, "_thread", None)
+            if loop is not None and not loop.is_alive():
+                raise RuntimeError("the tray icon's loop has ended")
+        if call.error is not None:
+            raise call.error
+        return call.result
+
+    def _on_loop_of(self, method: Callable[[], Any]) -> Callable[[], Any]:
+        def on_loop() -> Any:
+            return self.on_loop(method)
+        on_loop.__name__ = method.__name__
+        return on_loop
+
+    def _wake(self) -> None:
+        """A ClientMessage to our window over our own connection: X hands it to the window's creator, the loop."""
+        with self._waker_lock:
+            if self._waker is None:
+                self._waker = Xlib.display.Display(self._display.get_display_name())
+            waker = self._waker
+            target = waker.create_resource_object("window", self._window.id)
+            waker.send_event(target, Xlib.display.event.ClientMessage(
+                type=Xlib.X.ClientMessage, client_type=self._call_atom, window=self._window.id,
+                data=(32, (Xlib.X.CurrentTime, 0, 0, 0, 0))), event_mask=Xlib.X.NoEventMask)
+            waker.flush()
+
+    def _run_calls(self) -> None:
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            call.run()
 
     # --- docking ---------------------------------------------------------------------------------
     def _redock(self) -> None:
@@ -137,34 +221,23 @@ class Icon(_xorg.Icon):
     def _on_enter(self, event: Any) -> None:
         if self._hover is not None:
             self._hover.cancel()
-        atom = self._tooltip_atom()
+
+        def show() -> None:  # on the loop, unless the pointer left meanwhile
+            if self._hover is timer:
+                self._show_tooltip()
 
         def ask() -> None:  # from the timer thread: the loop shows the tooltip (X calls stay on its thread)
-            self._send_message(self._window, atom)
-            self._display.flush()
+            self.on_loop(show, wait=False)
 
-        self._hover = threading.Timer(TOOLTIP_DELAY_S, ask)
-        self._hover.daemon = True
-        self._hover.start()
+        timer = self._hover = threading.Timer(TOOLTIP_DELAY_S, ask)
+        timer.daemon = True
+        timer.start()
 
     def _on_leave(self, event: Any) -> None:
         if self._hover is not None:
             self._hover.cancel()
             self._hover = None
         self._hide_tooltip()
-
-    def _tooltip_atom(self) -> Any:
-        atom = self._display.intern_atom("_CLAUDE_TRAY_TOOLTIP")
-        original = self._message_handlers[Xlib.X.ClientMessage]
-        if not getattr(original, "_tooltip", False):
-            def on_client_message(event: Any) -> None:
-                if event.client_type == atom:
-                    self._show_tooltip()
-                else:
-                    original(event)
-            on_client_message._tooltip = True  # type: ignore[attr-defined]
-            self._message_handlers[Xlib.X.ClientMessage] = on_client_message
-        return atom
 
     def _show_tooltip(self) -> None:
         """A small override-redirect window with the title below (or above) the icon, like GTK's."""
