@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 HOST_POLL_S = 1.0
 PANEL_LOOK_AFTER_S = 1.0
+SNI_LOOK_AFTER_S = 0.25  # a StatusNotifierItem host without pixels to read (Wayland): its theme's name at once
+SNI_HAND_OVER_S = (0.5, 1.0, 1.5)  # then the picture again after these gaps (icon back within 5 s, SPEC §5)
 
 
 def prepare(app: TrayApp, pystray: Any, env: Mapping[str, str]) -> Any:
@@ -113,11 +115,20 @@ _keep: list[Any] = []
 
 
 def _after_new_host(app: TrayApp, env: Mapping[str, str]) -> None:
-    if not app.stopping.wait(PANEL_LOOK_AFTER_S):
-        retheme(app, env)
-    # A host that is still reading the item's properties can miss a NewIcon sent meanwhile (seen once with
-    # waybar): the picture once more when it has settled. Once per host start, so no cost worth counting.
-    if not app.stopping.wait(2 * PANEL_LOOK_AFTER_S):
+    # On X11 (xfce4-panel) the panel's pixels name the theme: look once it is drawn. Elsewhere (Wayland) only
+    # the theme's name is read, so at once.
+    pixels = bool(env.get("DISPLAY")) and not env.get("WAYLAND_DISPLAY")
+    if app.stopping.wait(PANEL_LOOK_AFTER_S if pixels else SNI_LOOK_AFTER_S):
+        return
+    retheme(app, env)
+    # A host still setting up its item can miss a NewIcon: waybar 0.9 reads the properties (GetAll) when it
+    # makes the item's proxy and listens for signals only once that is ready, so a NewIcon in between is
+    # lost and the path it read is the picture pystray has just deleted (a blank or "missing" icon on a busy
+    # machine, until the next change). So the picture goes once more at a few moments, each far enough from
+    # the last for the host's read to have ended. Once per host start: no cost worth counting.
+    for gap in SNI_HAND_OVER_S:
+        if app.stopping.wait(gap):
+            return
         app.repaint()
 
 
