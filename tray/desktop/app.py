@@ -20,7 +20,7 @@ from tray.base.values import replace
 from tray.errors import TrayError
 from tray.show.look import RingSpec
 from tray.show.view import MenuView, build_view
-from tray.store.reader import CacheReader
+from tray.store.reader import SETTLE_NS, CacheReader
 from tray.store.settings import DEFAULTS, Settings
 
 TYPE_CHECKING = False
@@ -125,6 +125,10 @@ class TrayApp:
         self.interval_fixed = False  # --interval or CLAUDE_TRAY_INTERVAL given: the setting waits for the next run
         self.last_state: Any = None
         self._label_text = ""
+        # The inotify watch on the cache while it runs (tray/desktop/watch.py, set by session.watch_cache): then a
+        # redraw with no change seen reuses the last read (mark before the read, whether it was racy, the state).
+        self.watch: Any = None
+        self._read: tuple[tuple[int, ...], bool, Any] | None = None
 
     # --- the tick -------------------------------------------------------------------------
     def tick(self) -> None:
@@ -146,8 +150,13 @@ class TrayApp:
         self.reader.keep(self.cache_file, now, write=self._locked_write)
         # The mark first: a change between it and the read below is seen by the next follow_cache, and one before
         # it is in this read (a `config set` right after start-up must not wait for the next tick).
-        self._cache_mark = self.cache_mark()
-        state = self.reader.read_state(self.cache_file)  # whole: the notifications look back through the history
+        mark = self._cache_mark = self.cache_mark()
+        state = self._as_last_read(mark)
+        if state is None:  # whole: the notifications look back through the history
+            started = time.time_ns()
+            state = self.reader.read_state(self.cache_file)
+            if mark is not None:
+                self._read = (mark, started - mark[0] <= SETTLE_NS, state)
         from tray.desktop import settings_menu
 
         settings = settings_menu.follow(self, state, now)
@@ -157,6 +166,25 @@ class TrayApp:
         self._push(view)
         self._announce(state, view, now)
         return view
+
+    def _as_last_read(self, mark: tuple[int, ...] | None) -> Any:
+        """The state of the last read while the file is as it was then, else None (read it again).
+
+        The same mark proves it when the read came well after the file's last write (SETTLE_NS: a coarse file
+        clock can give a rewrite in the same step the same mark); for a read that close, only the watch can: it
+        sees every write. So a tick after the watch's redraw of a new write parses nothing (an 8-day cache
+        takes milliseconds to parse), and neither does the share check after it."""
+        read = self._read
+        if read is None or mark is None or read[0] != mark:
+            return None
+        if read[1] and (self.watch is None or self.watch.changed.is_set()):
+            return None
+        return read[2]
+
+    def cache_state(self) -> Any:
+        """The cache as now: the last read while it is unchanged since (`_as_last_read`), else read afresh."""
+        state = self._as_last_read(self.cache_mark())
+        return state if state is not None else self.reader.read_state(self.cache_file)
 
     def debug_text(self) -> str:
         """The "Show debug error" text as of now, from the whole cache (the history names the last reset)."""
@@ -222,7 +250,13 @@ class TrayApp:
         stat() every few seconds, a redraw only when its size or modification time moved (SPEC §5: within 5 s)."""
         mark = self.cache_mark()
         previous, self._cache_mark = self._cache_mark, mark
-        if mark != previous and previous != () and not self.stopping.is_set():  # (): the first look
+        read = self._read
+        # Woken by the watch with the mark unmoved, and the last read came within the file clock's step of a write:
+        # the write may not show in the mark, so read again (rare: a rewrite of the same size that quick).
+        unseen = mark == previous and self.watch is not None and read is not None and read[1]
+        if unseen:
+            self._read = None
+        if (mark != previous or unseen) and previous != () and not self.stopping.is_set():  # (): the first look
             self.redraw()
         self.follow_share()
 
@@ -231,7 +265,7 @@ class TrayApp:
         (and asks nothing while it is fresh), instead of at the next tick. One more stat() when sharing is on."""
         from tray.share.setting import share_dir_of
 
-        folder = share_dir_of(self.env, self.reader.read_state(self.cache_file))
+        folder = share_dir_of(self.env, self.cache_state())
         mark: tuple[int, ...] | None = None
         if folder is not None:
             try:

@@ -193,6 +193,7 @@ def watch_cache(app: TrayApp) -> Any:
     from tray.desktop import watch
 
     found = watch.start(str(app.cache_file), app.stopping)
+    app.watch = found  # a redraw with nothing seen by it reuses the last read (TrayApp._as_last_read)
     if found is not None:
         _watch_share(app, found)
     return found
@@ -211,7 +212,7 @@ def _watch_share(app: TrayApp, found: Any) -> None:
     try:
         from tray.share.setting import share_dir_of
 
-        folder = share_dir_of(app.env, app.reader.read_state(app.cache_file))
+        folder = share_dir_of(app.env, app.cache_state())  # as just read by the redraw, when unchanged
     except Exception as error:  # no share, or a cache it cannot read yet
         log.debug("share folder not watched: %s", error)
         return
