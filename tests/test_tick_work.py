@@ -1,4 +1,4 @@
-"""What a changed cache costs the running tray, counted (never timed): one parse, one redraw, one picture.
+"""What a changed cache costs the running tray, counted (never timed): one decode and parse, one picture.
 
 The tray follows its cache through an inotify watch (tray/desktop/watch.py): the scheduler thread wakes on a
 write and redraws (`follow_cache`), and the minute tick redraws again. Here the watch is a stand-in with the
@@ -16,6 +16,7 @@ import pytest
 from tests.test_app import StandInIcon
 from tray.base.values import replace
 from tray.desktop.app import TrayApp
+from tray.model import state
 from tray.model.state import CachedState, GateState
 from tray.model.usage import FIVE_HOURS, SEVEN_DAYS, Usage, UsageWindow
 from tray.store import cache
@@ -61,19 +62,25 @@ def tray(home: Path, monkeypatch: pytest.MonkeyPatch):
     app.icon = icon = StandInIcon()
     app.redraw()
     app._pending.set()  # the tick asks the worker for nothing here: no fetch runs in these tests
-    parses: list[int] = []
+    parses: list[str] = []  # "decode": the file's JSON decoded; "parse": the whole state made of it
     redraws: list[int] = []
-    real_read, real_redraw = cache.read_state, app.redraw
+    real_decode, real_parse, real_redraw = cache.read_cache, state.state_from_cache, app.redraw
 
-    def counted_read(*args, **kwargs):
-        parses.append(1)
-        return real_read(*args, **kwargs)
+    def counted_decode(*args, **kwargs):
+        parses.append("decode")
+        return real_decode(*args, **kwargs)
+
+    def counted_parse(*args, **kwargs):
+        if kwargs.get("history", True):
+            parses.append("parse")
+        return real_parse(*args, **kwargs)
 
     def counted_redraw():
         redraws.append(1)
         return real_redraw()
 
-    monkeypatch.setattr(cache, "read_state", counted_read)
+    monkeypatch.setattr(cache, "read_cache", counted_decode)
+    monkeypatch.setattr(state, "state_from_cache", counted_parse)
     monkeypatch.setattr(app, "redraw", counted_redraw)
     return app, icon, cache_file, parses, redraws
 
@@ -89,11 +96,12 @@ def test_new_figures_are_parsed_once_and_give_one_picture_one_title_and_one_menu
     app, icon, cache_file, parses, redraws = tray
     images, titles, menus = len(icon.images), len(icon.titles), icon.menu_updates
     write_figures(cache_file, 55.0)
+    parses.clear()  # the write's own reading of the file is not the tray's
     app.watch.changed.set()
     woken_by_the_watch(app)
     app.tick()  # the minute tick right after: nothing new to read, nothing new to hand the icon
     assert "5-hour 55 %" in icon.title
-    assert len(parses) == 1
+    assert parses == ["decode", "parse"]
     assert len(redraws) == 2  # the watch's and the tick's
     assert (len(icon.images) - images, len(icon.titles) - titles, icon.menu_updates - menus) == (1, 1, 1)
 
@@ -110,10 +118,11 @@ def test_a_tick_with_nothing_new_neither_reads_the_cache_nor_touches_the_icon(tr
 def test_a_change_the_watch_saw_but_has_not_followed_yet_is_read_by_the_tick(tray):
     app, icon, cache_file, parses, _redraws = tray
     write_figures(cache_file, 61.0)
+    parses.clear()  # the write's own reading of the file is not the tray's
     app.watch.changed.set()  # the scheduler thread has not woken for it yet
     app.tick()
     assert "5-hour 61 %" in icon.title
-    assert len(parses) == 1
+    assert parses == ["decode", "parse"]
 
 
 def test_a_rewrite_too_quick_for_the_files_clock_is_still_followed(tray):
@@ -131,6 +140,7 @@ def test_a_rewrite_too_quick_for_the_files_clock_is_still_followed(tray):
 def test_the_share_check_after_a_change_reads_nothing_more(tray):
     app, _icon, cache_file, parses, _redraws = tray
     write_figures(cache_file, 33.0)
+    parses.clear()  # the write's own reading of the file is not the tray's
     app.watch.changed.set()
     woken_by_the_watch(app)  # follow_cache, then follow_share, which needs the settings
-    assert len(parses) == 1
+    assert parses == ["decode", "parse"]
