@@ -9,15 +9,18 @@ from types import TracebackType
 
 
 class RawServer:
-    """Accepts connections on 127.0.0.1:<free port>, reads one request head, hands the socket to `answer`.
+    """Accepts connections on <host>:<free port>, reads one request head, hands the socket to `answer`.
 
     `answer` may write forever: a write to a client that hung up raises, which ends it. `connections`
-    counts accepted connections, so a test can prove nothing ever connected.
+    counts accepted connections, so a test can prove nothing ever connected; `requests` keeps each head.
     """
 
-    def __init__(self, answer: Callable[[socket.socket], None]) -> None:
+    def __init__(self, answer: Callable[[socket.socket], None], host: str = "127.0.0.1",
+                 patience_s: float = 5) -> None:
         self._answer = answer
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.host = host
+        self._patience_s = patience_s
+        self._listener = socket.create_server((host, 0))
         self._listener.settimeout(0.05)
         self.port = self._listener.getsockname()[1]
         self.connections = 0
@@ -26,7 +29,7 @@ class RawServer:
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def url(self, path: str = "/api/oauth/usage") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def __enter__(self) -> RawServer:
         self._thread.start()
@@ -49,7 +52,7 @@ class RawServer:
                 return
             self.connections += 1
             with conn:
-                conn.settimeout(5)
+                conn.settimeout(self._patience_s)
                 head = b""
                 try:
                     while b"\r\n\r\n" not in head:

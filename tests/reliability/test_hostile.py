@@ -17,6 +17,7 @@ import urllib3
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from tests.http_helpers import RawServer
 from tests.reliability.conftest import TOKEN, TOKEN_CORE
 from tray.errors import NetworkError, UsageError
 from tray.sources.client import fetch_usage_json
@@ -27,59 +28,24 @@ UA = "claude-code/2.1.80"
 ANSWER = b'{"five_hour": {"utilization": 12, "resets_at": null}}'
 
 
-class Listener:
+class Listener(RawServer):
     """A loopback HTTP server on `host` that records each request head and answers with `answer`."""
 
     def __init__(self, host: str, answer: Callable[[socket.socket], None] | None = None,
                  patience_s: float = 2) -> None:
-        self.host = host
-        self._patience_s = patience_s
-        self._answer = answer or self._ok
-        self._sock = socket.create_server((host, 0))
-        self._sock.settimeout(0.05)
-        self.port = self._sock.getsockname()[1]
-        self.heads: list[bytes] = []
-        self.stop = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
+        super().__init__(answer or self._ok, host=host, patience_s=patience_s)
+
+    @property
+    def heads(self) -> list[bytes]:
+        return self.requests
 
     @staticmethod
     def _ok(conn: socket.socket) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
                      b"Connection: close\r\n\r\n%s" % (len(ANSWER), ANSWER))
 
-    def __enter__(self) -> Listener:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self._thread.join(timeout=10)
-        self._sock.close()
-
     def tokens_seen(self) -> int:
         return sum(head.count(TOKEN_CORE.encode()) for head in self.heads)
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                conn, _ = self._sock.accept()
-            except (TimeoutError, socket.timeout):
-                continue
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(self._patience_s)
-                head = b""
-                try:
-                    while b"\r\n\r\n" not in head:
-                        data = conn.recv(4096)
-                        if not data:
-                            break
-                        head += data
-                    self.heads.append(head)
-                    self._answer(conn)
-                except OSError:
-                    pass
 
 
 @pytest.fixture
