@@ -13,7 +13,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.test_app import NOW, make_app, usage_payload  # noqa: F401 - the fixture
-from tray.base.values import replace
+from tests.test_desktop_session import status_line_writes_93
 from tray.desktop import watch
 from tray.desktop.runner import _schedule_loop
 from tray.store import cache
@@ -56,12 +56,7 @@ def test_the_running_loop_redraws_within_seconds_of_another_writer_with_no_tick_
             time.sleep(0.01)
         clock["now"] = NOW + timedelta(seconds=5)
 
-        def another_writer(state):  # as Claude Code's status line would
-            usage = state.usage
-            return replace(state, fetched_at=clock["now"],
-                           usage=replace(usage, five_hour=replace(usage.five_hour, utilization=93.0)))
-
-        cache.update_state(app.cache_file, another_writer, now=clock["now"])
+        cache.update_state(app.cache_file, status_line_writes_93(clock["now"]), now=clock["now"])
         end = time.monotonic() + 5
         while "93" not in (app.view.title if app.view else "") and time.monotonic() < end:
             time.sleep(0.02)

@@ -16,6 +16,14 @@ from tray.desktop.theme import detect_theme, most_common, theme_of_colour
 from tray.store import cache
 
 
+def status_line_writes_93(at):
+    """A writer as Claude Code's status line would be: the 5-hour window at 93 %, fetched `at`."""
+    def write(state):
+        usage = state.usage
+        return replace(state, fetched_at=at,
+                       usage=replace(usage, five_hour=replace(usage.five_hour, utilization=93.0)))
+    return write
+
 def test_a_light_panel_colour_means_the_light_theme_and_a_dark_one_dark() -> None:
     assert theme_of_colour((236, 236, 236)) == "light"
     assert theme_of_colour((32, 32, 32)) == "dark"
@@ -57,12 +65,7 @@ def test_a_cache_written_by_another_process_is_drawn_at_the_next_follow(make_app
     assert len(icon.titles) == titles  # unchanged: nothing redrawn
     clock["now"] = NOW + timedelta(seconds=3)
 
-    def another_writer(state):  # as Claude Code's status line would
-        usage = state.usage
-        return replace(state, fetched_at=clock["now"],
-                       usage=replace(usage, five_hour=replace(usage.five_hour, utilization=93.0)))
-
-    cache.update_state(app.cache_file, another_writer, now=clock["now"])
+    cache.update_state(app.cache_file, status_line_writes_93(clock["now"]), now=clock["now"])
     os.utime(app.cache_file, ns=(os.stat(app.cache_file).st_mtime_ns + 10**9,) * 2)  # a coarse-mtime file system
     app.follow_cache()
     assert "93%" in app.view.title or "93 %" in app.view.title, app.view.title
